@@ -1,0 +1,105 @@
+"""Command-line tools: ``flask --app app seed-demo | simulate-responses | translate …``."""
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from flask.cli import with_appcontext
+from sqlalchemy import select
+
+from .extensions import db
+from .models import Community
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "translations"
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has content.")
+@with_appcontext
+def seed_demo(if_empty):
+    """Load the demo district, publicity pages and questionnaire version 1."""
+    from .demo import is_empty, load_demo
+
+    if not is_empty():
+        if if_empty:
+            click.echo("Database already has content; demo not loaded.")
+            return
+        raise click.ClickException("The database already has content; seed-demo only fills an empty one.")
+    version = load_demo()
+    click.echo(f"Demo loaded: {db.session.scalar(select(db.func.count()).select_from(Community))} communities, "
+               f"questionnaire version {version.number} with {len(version.items)} items.")
+
+
+@click.command("simulate-responses")
+@click.option("--count", type=click.IntRange(1, 10_000_000), required=True, help="How many responses to add.")
+@click.option("--community", "community_code", help="Only this community (its code).")
+@click.option("--seed", type=int, help="Random seed, for repeatable data.")
+@click.option("--days", type=click.IntRange(1, 365), default=30, show_default=True,
+              help="Spread submissions over this many past days.")
+@with_appcontext
+def simulate_responses_command(count, community_code, seed, days):
+    """Add synthetic residents' responses through the real scoring code."""
+    import time
+
+    from .demo import simulate_responses
+
+    community = None
+    if community_code:
+        community = db.session.scalar(select(Community).where(Community.code == community_code))
+        if community is None:
+            raise click.BadParameter(f"no community with code {community_code!r}", param_hint="--community")
+    started = time.perf_counter()
+    try:
+        stored = simulate_responses(count, community=community, seed=seed, days=days)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from error
+    elapsed = time.perf_counter() - started
+    click.echo(f"Stored {stored} responses in {elapsed:.1f} s ({stored / elapsed:.0f}/s).")
+
+
+@click.group("translate")
+def translate():
+    """Extract, update and compile interface translations (wraps pybabel)."""
+
+
+def _pybabel(*args):
+    result = subprocess.run([sys.executable, "-m", "babel.messages.frontend", *args], cwd=ROOT, check=False)
+    if result.returncode:
+        raise click.ClickException(f"pybabel {args[0]} failed")
+
+
+def _extract():
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
+             "-o", str(TRANSLATIONS / "messages.pot"), ".")
+
+
+@translate.command("extract")
+def extract():
+    """Collect interface strings into translations/messages.pot."""
+    _extract()
+
+
+@translate.command("update")
+def update():
+    """Extract, then merge new strings into every catalog (English copies its source text)."""
+    _extract()
+    _pybabel("update", "-i", str(TRANSLATIONS / "messages.pot"), "-d", str(TRANSLATIONS),
+             "--no-fuzzy-matching", "--ignore-obsolete")
+    from .i18n_catalogs import fill_source_locale
+
+    fill_source_locale(TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po")
+
+
+@translate.command("compile")
+def compile_catalogs():
+    """Compile every catalog to .mo (run by make and CI)."""
+    _pybabel("compile", "-d", str(TRANSLATIONS), "--statistics")
+
+
+def init_app(app):
+    """Register the commands on the app's CLI."""
+    for command in (seed_demo, simulate_responses_command, translate):
+        app.cli.add_command(command)
+

@@ -1,0 +1,63 @@
+"""Settings read from the environment; production never runs on a default secret."""
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """Raised when the application cannot start safely with the given settings."""
+
+
+def database_url(instance_path):
+    """Return the SQLAlchemy URL: ``DATABASE_URL`` or a SQLite file under instance/."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return f"sqlite:///{Path(instance_path) / 'survey.db'}"
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key(instance_path, is_production):
+    """Return SECRET_KEY from the environment, or a generated one kept under instance/ in development."""
+    key = os.environ.get("SECRET_KEY", "").strip()
+    if key and key not in {"dev", "change-me", "secret"} and len(key) >= 16:
+        return key
+    if is_production:
+        raise ConfigError("SECRET_KEY must be set to a long random value in production.")
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load(instance_path):
+    """Build the configuration mapping for a running application."""
+    is_production = os.environ.get("SURVEY_ENV", "development") == "production"
+    secure = os.environ.get("SECURE_COOKIES", "1" if is_production else "0") == "1"
+    return {
+        "IS_PRODUCTION": is_production,
+        "SECRET_KEY": secret_key(instance_path, is_production),
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
+        # A whole questionnaire is a few kilobytes; anything far larger is not a resident.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 64 * 1024)),
+        "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
+        "PARTICIPANT_COOKIE_SECURE": secure,
+        "HSTS": secure,
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; elderly residents are slow
+        "MIN_COUNT": int(os.environ.get("MIN_COUNT", 5)),
+    }

@@ -1,0 +1,26 @@
+"""Interface languages and the locale choice: explicit choice → session → Accept-Language → default."""
+from flask import request, session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+
+__all__ = ["LANGUAGES", "HTML_LANG", "_", "_l", "ngettext", "select_locale", "content_locales"]
+
+# Locale code → the language's own name, shown in the switcher.
+LANGUAGES = {"zh": "中文", "en": "English"}
+# Locale code → BCP 47 tag for <html lang> and hreflang.
+HTML_LANG = {"zh": "zh-Hans", "en": "en"}
+DEFAULT_LOCALE = "zh"
+
+
+def select_locale():
+    """Pick the interface locale for this request."""
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LOCALE)
+
+
+def content_locales(locale):
+    """Order in which staff-written translations are tried: the asked locale, then the default, then any."""
+    return [locale, DEFAULT_LOCALE, *[code for code in LANGUAGES if code not in (locale, DEFAULT_LOCALE)]]

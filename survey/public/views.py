@@ -1,0 +1,72 @@
+"""Public pages: home, publicity pages, privacy, language choice and the health check."""
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
+from sqlalchemy import select, text
+
+from ..extensions import db
+from ..i18n import LANGUAGES
+from ..models import Page
+from ..questionnaire import attempt as attempts
+from ..questionnaire.services import current_version
+
+bp = Blueprint("public", __name__)
+
+
+@bp.get("/")
+def home():
+    """The landing page: what the campaign is, the call to take the survey, pages to read."""
+    pages = db.session.scalars(
+        select(Page).where(Page.is_published.is_(True)).order_by(Page.is_featured.desc(), Page.position, Page.id)
+    ).all()
+    version = current_version()
+    return render_template(
+        "public/home.html",
+        featured=[page for page in pages if page.is_featured],
+        other_pages=[page for page in pages if not page.is_featured],
+        question_count=len(version.items) if version else 0,
+        in_progress=attempts.current(),
+        last_result=attempts.last_result(),
+    )
+
+
+@bp.get("/pages/<slug>")
+def page(slug):
+    """One published publicity page."""
+    found = db.session.scalar(select(Page).where(Page.slug == slug[:64], Page.is_published.is_(True)))
+    if found is None:
+        abort(404)
+    others = db.session.scalars(
+        select(Page).where(Page.is_published.is_(True), Page.id != found.id).order_by(Page.position, Page.id)
+    ).all()
+    return render_template("public/page.html", page=found, others=others)
+
+
+@bp.get("/privacy")
+def privacy():
+    """What is kept about a resident, in plain words."""
+    return render_template("public/privacy.html")
+
+
+@bp.get("/language/<code>")
+def set_language(code):
+    """Remember an explicit language choice, then go back where the resident was."""
+    if code not in LANGUAGES:
+        abort(404)
+    session["lang"] = code
+    session.permanent = True
+    target = request.args.get("next", "")
+    # Only same-site paths: never redirect to another host.
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for(".home")
+    return redirect(target)
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 with ``{"status": "ok"}`` when the database answers, 503 otherwise."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001  (any database failure means "not healthy")
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    version = current_version()
+    return jsonify(status="ok", database="ok", questionnaire_version=version.number if version else None)

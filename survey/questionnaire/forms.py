@@ -1,0 +1,80 @@
+"""Forms of the resident survey: choosing a community, and one dynamically built form per section."""
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..i18n import _l
+
+FILL_IN_MAX = 100
+
+
+class StartForm(FlaskForm):
+    """Choose the community the answers count for."""
+
+    community = SelectField(
+        _l("Your community"),
+        validators=[InputRequired(message=_l("Please choose your community."))],
+        invalid_choice_message=_l("Please choose a community from the list."),
+        description=_l("Your answers count for this community. Nothing else about you is recorded."),
+    )
+    submit = SubmitField(_l("Start the survey"))
+
+    def set_communities(self, streets):
+        """Offer the communities grouped by street (an optgroup each)."""
+        self.community.choices = [SelectChoice("", _l("Choose…"), render_kw={"disabled": True})] + [
+            SelectChoice(community.code, community.name, optgroup=street.name)
+            for street in streets
+            for community in street.communities
+        ]
+
+
+class RetakeForm(FlaskForm):
+    """A one-button form to start another attempt for the same community."""
+
+    community = StringField(validators=[InputRequired()])
+    submit = SubmitField(_l("Take it again"))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several options as checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def field_name(item):
+    """The form field name of an item."""
+    return f"item-{item.id}"
+
+
+def section_form(section, is_first, is_last, data=None):
+    """Build a FlaskForm with one field per item of the section and the navigation buttons."""
+
+    class SectionForm(FlaskForm):
+        pass
+
+    required_message = _l("Please answer this question.")
+    invalid_message = _l("Please choose one of the options shown.")
+    for item in section.items:
+        validators = [InputRequired(message=required_message) if item.is_required else Optional()]
+        choices = [SelectChoice(option.id, option.label) for option in item.options]
+        if item.question_type == "fillin":
+            validators.append(Length(max=FILL_IN_MAX, message=_l("Please keep the answer under %(max)d characters.",
+                                                                 max=FILL_IN_MAX)))
+            field = StringField(item.text, validators=validators)
+        elif item.question_type == "multiple":
+            field = MultiCheckboxField(
+                item.text, validators=validators, choices=choices, coerce=int, invalid_choice_message=invalid_message
+            )
+        else:
+            field = RadioField(
+                item.text, validators=validators, choices=choices, coerce=int, invalid_choice_message=invalid_message
+            )
+        setattr(SectionForm, field_name(item), field)
+    if not is_first:
+        SectionForm.back = SubmitField(_l("Back"))
+    SectionForm.forward = SubmitField(_l("Submit my answers") if is_last else _l("Next"))
+    # Flask-WTF reads request.form on POST by itself; ``data`` pre-fills a GET from the saved answers.
+    return SectionForm(data=data)
