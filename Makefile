@@ -1,5 +1,5 @@
 # Two commands for a fresh machine: `make run` and `make test`.
-PYTHON ?= python3.11
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
