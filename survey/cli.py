@@ -59,6 +59,49 @@ def simulate_responses_command(count, community_code, seed, days):
     click.echo(f"Stored {stored} responses in {elapsed:.1f} s ({stored / elapsed:.0f}/s).")
 
 
+ACCOUNT_ERROR_TEXT = {
+    "bad_username": "username must be 3–64 letters, digits, dots, dashes or underscores",
+    "bad_role": "unknown role",
+    "too_short": "password must have at least 10 characters",
+    "too_long": "password is too long",
+    "username_taken": "that username is taken",
+    "unknown_street": "--street must name an existing street code for the street role",
+    "unknown_community": "--community must name an existing community code for the community role",
+    "street_only_for_street_role": "--street is only for the street role",
+    "community_only_for_community_role": "--community is only for the community role",
+}
+
+
+def _read_password():
+    """Ask twice on a terminal; otherwise read one line from standard input."""
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline()
+    if not line:
+        raise click.ClickException("no password given on standard input")
+    return line.rstrip("\r\n")
+
+
+@click.command("create-staff")
+@click.option("--username", required=True, help="Login name (3–64 letters, digits, . - _).")
+@click.option("--role", required=True, type=click.Choice(["admin", "editor", "district", "street", "community"]),
+              help="What the account may do.")
+@click.option("--street", "street_code", help="Street code (street role only).")
+@click.option("--community", "community_code", help="Community code (community role only).")
+@with_appcontext
+def create_staff_command(username, role, street_code, community_code):
+    """Create a staff account; the password is read from a prompt or standard input, never from arguments."""
+    from .auth.services import AccountError, create_staff
+
+    password = _read_password()
+    try:
+        staff = create_staff(username, password, role, street_code=street_code, community_code=community_code)
+    except AccountError as error:
+        db.session.rollback()
+        raise click.UsageError(ACCOUNT_ERROR_TEXT[str(error)]) from error
+    click.echo(f"Created {staff.role} account {staff.username!r}.")
+
+
 @click.group("translate")
 def translate():
     """Extract, update and compile interface translations (wraps pybabel)."""
@@ -71,7 +114,7 @@ def _pybabel(*args):
 
 
 def _extract():
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "--no-location", "--sort-output",
+    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "--no-location", "--sort-output",
              "-o", str(TRANSLATIONS / "messages.pot"), ".")
 
 
@@ -100,6 +143,6 @@ def compile_catalogs():
 
 def init_app(app):
     """Register the commands on the app's CLI."""
-    for command in (seed_demo, simulate_responses_command, translate):
+    for command in (seed_demo, simulate_responses_command, create_staff_command, translate):
         app.cli.add_command(command)
 

@@ -60,4 +60,18 @@ def load(instance_path):
         "HSTS": secure,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; elderly residents are slow
         "MIN_COUNT": int(os.environ.get("MIN_COUNT", 5)),
+        # Shared across processes and machines through Redis; memory is per process (development only).
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,  # a Redis outage must not take the site down
+        "LOGIN_LIMIT_PER_CLIENT": os.environ.get("LOGIN_LIMIT_PER_CLIENT", "20 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        # OWASP's argon2id baseline: 19 MiB, 2 iterations, 1 lane.
+        "ARGON2_TIME_COST": 2,
+        "ARGON2_MEMORY_COST": 19456,
+        "ARGON2_PARALLELISM": 1,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "MAX_IMAGE_BYTES": int(os.environ.get("MAX_IMAGE_BYTES", 2 * 1024 * 1024)),
     }

@@ -1,6 +1,6 @@
 """Loading the demo district and questionnaire, and simulating residents' answers."""
 import random
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
@@ -8,6 +8,7 @@ from . import demo_data
 from .extensions import db
 from .models import (
     AcceptedAnswer,
+    Campaign,
     Community,
     Item,
     Option,
@@ -62,6 +63,9 @@ def load_demo():
             page.set_translation(locale, title=data["title"][locale], body=data["body"][locale])
         db.session.add(page)
         pages[page.slug] = page
+    campaign = Campaign(inspection_date=date.today() + timedelta(days=45), default_target_share=0.2, min_count=5)
+    _translate(campaign, "site_name", demo_data.SITE_NAME)
+    db.session.add(campaign)
     version = QuestionnaireVersion(number=1, status="published", published_at=utcnow())
     db.session.add(version)
     item_position = 0

@@ -1,9 +1,14 @@
 """One localised error page for every HTTP error; JSON for API and check requests."""
+import math
+import time
+
 from flask import jsonify, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from .i18n import _
+from .extensions import limiter
+from .i18n import _, ngettext
 
 
 def messages():
@@ -41,6 +46,20 @@ def init_app(app):
             _("This form has expired"),
             _("For your safety the form needs to be reloaded. Go back, reload the page and send it again."),
         )
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(error):
+        current = limiter.current_limit
+        seconds = max(0, current.reset_at - time.time()) if current is not None else 60
+        minutes = max(1, math.ceil(seconds / 60))
+        response, status = render_error(
+            429,
+            _("Too many attempts"),
+            ngettext("Please try again in %(num)d minute.", "Please try again in %(num)d minutes.", minutes),
+        )
+        response = app.make_response((response, status))
+        response.headers["Retry-After"] = str(int(seconds) or 60)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(error):

@@ -1,9 +1,13 @@
 """Extension objects, created unbound and initialised in the application factory."""
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
+
+from .ratelimit import client_key
 
 # Stable constraint names so Alembic migrations can alter them on every engine.
 NAMING_CONVENTION = {
@@ -18,3 +22,6 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
+login_manager = LoginManager()
+# Limits are opt-in per route; storage comes from RATELIMIT_STORAGE_URI (Redis when REDIS_URL is set).
+limiter = Limiter(key_func=client_key, default_limits=[])

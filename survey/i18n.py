@@ -4,13 +4,18 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-__all__ = ["LANGUAGES", "HTML_LANG", "_", "_l", "ngettext", "select_locale", "content_locales"]
+__all__ = ["LANGUAGES", "HTML_LANG", "N_", "_", "_l", "ngettext", "select_locale", "content_locales"]
 
 # Locale code → the language's own name, shown in the switcher.
 LANGUAGES = {"zh": "中文", "en": "English"}
 # Locale code → BCP 47 tag for <html lang> and hreflang.
 HTML_LANG = {"zh": "zh-Hans", "en": "en"}
 DEFAULT_LOCALE = "zh"
+
+
+def N_(message):
+    """Mark a string for extraction only; it is translated later where it is shown."""
+    return message
 
 
 def select_locale():

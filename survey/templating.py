@@ -1,8 +1,39 @@
 """Template globals: languages, the current locale and safe rendering of staff Markdown."""
-from flask import request, url_for
+from flask import current_app, request, url_for
+from flask_login import current_user
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
 
-from .i18n import HTML_LANG, LANGUAGES
+from .i18n import HTML_LANG, LANGUAGES, _, _l
+
+# The staff navigation: (endpoint, label, roles). Entries whose endpoint does not exist are left out.
+STAFF_NAV = [
+    ("admin.index", _l("Staff home"), ("admin", "editor", "district", "street", "community")),
+    ("dashboard.index", _l("Dashboard"), ("admin", "district", "street", "community")),
+    ("pages_admin.index", _l("Pages"), ("admin", "editor")),
+    ("bank.index", _l("Question bank"), ("admin", "editor")),
+    ("communities_admin.index", _l("Communities"), ("admin",)),
+    ("admin.settings", _l("Settings"), ("admin",)),
+    ("admin.staff", _l("Staff accounts"), ("admin",)),
+    ("admin.audit_log", _l("Audit log"), ("admin",)),
+]
+
+
+def _is_current(endpoint):
+    blueprint = endpoint.split(".")[0]
+    if blueprint == "admin":  # the admin blueprint holds several entries
+        return request.endpoint == endpoint
+    return request.blueprint == blueprint
+
+
+def staff_nav():
+    """The staff navigation entries the current user may use: (url, label, is_current)."""
+    if not current_user.is_authenticated:
+        return []
+    return [
+        (url_for(endpoint), label, _is_current(endpoint))
+        for endpoint, label, roles in STAFF_NAV
+        if current_user.role in roles and endpoint in current_app.view_functions
+    ]
 
 
 def init_app(app):
@@ -12,12 +43,18 @@ def init_app(app):
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.add_extension("jinja2.ext.i18n")
 
+    from .campaign import get_campaign
+
     @app.context_processor
     def _globals():
+        campaign = get_campaign()
         locale = get_locale()
         code = locale.language if locale is not None else "zh"
         return {
             "languages": LANGUAGES,
+            "campaign": campaign,
+            "site_name": campaign.site_name or _("Civic Survey"),
+            "staff_nav": staff_nav,
             "format_date": format_date,
             "format_datetime": format_datetime,
             "format_decimal": format_decimal,

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from survey import create_app
 from survey.demo import load_demo
-from survey.extensions import db
+from survey.auth.services import create_staff
+from survey.extensions import db, limiter
 from survey.models import Community, QuestionnaireVersion
 from survey.questionnaire.services import current_version
 
@@ -21,6 +22,10 @@ def _config(database_uri):
         "SECRET_KEY": "test-secret-key-that-is-long-enough",
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "SERVER_NAME": None,
+        # Cheap hashing in tests; production uses OWASP's argon2id parameters (see survey/config.py).
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 64,
+        "RATELIMIT_STORAGE_URI": "memory://",
     }
 
 
@@ -58,6 +63,8 @@ def app(sqlite_template, tmp_path):
         path = tmp_path / "survey.db"
         shutil.copy(sqlite_template, path)
         app = create_app(_config(f"sqlite:///{path}"))
+    with app.app_context():
+        limiter.reset()
     yield app
     with app.app_context():
         db.session.remove()
@@ -167,3 +174,50 @@ def survey(app, client):
 def version_count():
     """Number of questionnaire versions (inside an app context)."""
     return len(db.session.scalars(select(QuestionnaireVersion)).all())
+
+
+STAFF_PASSWORD = "correct horse battery"
+STAFF_SCOPES = {
+    "admin": {}, "editor": {}, "district": {},
+    "street": {"street_code": "s-hehua"}, "community": {"community_code": "lianhu"},
+}
+
+
+@pytest.fixture
+def make_staff(app):
+    """Create a staff account: ``make_staff("street")`` (username defaults to the role)."""
+
+    def make(role, username=None, **scope):
+        with app.app_context():
+            staff = create_staff(username or role, STAFF_PASSWORD, role, **(scope or STAFF_SCOPES[role]))
+            return staff.id
+
+    return make
+
+
+class StaffLogin:
+    """Logs a test client in as a staff member, through the real login form."""
+
+    def __init__(self, client, make_staff):
+        self.client, self.make_staff = client, make_staff
+
+    def login(self, username, password=STAFF_PASSWORD):
+        page = self.client.get("/admin/login")
+        return self.client.post("/admin/login", data={
+            "username": username, "password": password, "csrf_token": csrf_token(page.text)})
+
+    def as_role(self, role, username=None):
+        self.make_staff(role, username)
+        response = self.login(username or role)
+        assert response.status_code == 302, response.text
+        return response
+
+    def logout(self):
+        page = self.client.get("/admin/")
+        return self.client.post("/admin/logout", data={"csrf_token": csrf_token(page.text)})
+
+
+@pytest.fixture
+def auth(client, make_staff):
+    """Log the test client in: ``auth.as_role("editor")``."""
+    return StaffLogin(client, make_staff)

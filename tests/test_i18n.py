@@ -43,7 +43,7 @@ def test_source_strings_in_code_are_all_extracted():
     with tempfile.TemporaryDirectory() as folder:
         output = Path(folder) / "fresh.pot"
         subprocess.run(
-            [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
+            [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_",
              "-o", str(output), "."],
             cwd=TRANSLATIONS.parent, check=True, capture_output=True,
         )

@@ -1,6 +1,7 @@
 """All models, importable from one place."""
+from .campaign import Campaign, CampaignTranslation
 from .community import Community, CommunityTranslation, Street, StreetTranslation
-from .page import Page, PageTranslation
+from .page import Page, PageImage, PageRevision, PageTranslation
 from .questionnaire import (
     AcceptedAnswer,
     Item,
@@ -12,9 +13,11 @@ from .questionnaire import (
     SectionTranslation,
 )
 from .response import Answer, AnswerChoice, Response
+from .staff import ROLES, AuditEntry, StaffSession, StaffUser
 
 __all__ = [
-    "AcceptedAnswer", "Answer", "AnswerChoice", "Community", "CommunityTranslation", "Item",
+    "ROLES", "AuditEntry", "Campaign", "CampaignTranslation", "PageImage", "PageRevision", "StaffSession",
+    "StaffUser", "AcceptedAnswer", "Answer", "AnswerChoice", "Community", "CommunityTranslation", "Item",
     "ItemTranslation", "Option", "OptionTranslation", "Page", "PageTranslation", "QuestionnaireVersion",
     "Response", "Section", "SectionTranslation", "Street", "StreetTranslation",
 ]

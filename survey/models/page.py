@@ -1,7 +1,7 @@
 """Publicity pages residents read, with per-locale title and Markdown body."""
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -48,3 +48,39 @@ class PageTranslation(db.Model):
 
     def __repr__(self):
         return f"<PageTranslation {self.page_id} {self.locale}>"
+
+
+class PageRevision(db.Model):
+    """A snapshot of a page as saved: every save adds one, so nothing staff wrote is ever lost."""
+
+    __tablename__ = "page_revision"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    page_id: Mapped[int] = mapped_column(ForeignKey("page.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(default=1)
+    # {"category": ..., "is_published": ..., "is_featured": ..., "translations": {locale: {"title", "body"}}}
+    content: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(String(200))
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    staff = relationship("StaffUser")
+    __table_args__ = (UniqueConstraint("page_id", "number"),)
+
+    def __repr__(self):
+        return f"<PageRevision {self.page_id} #{self.number}>"
+
+
+class PageImage(db.Model):
+    """An image uploaded by an editor, kept in the database so every server process can serve it."""
+
+    __tablename__ = "page_image"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int]
+    height: Mapped[int]
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self):
+        return f"<PageImage {self.token} {self.content_type}>"

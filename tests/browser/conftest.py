@@ -3,6 +3,7 @@
 Every test in this folder is marked ``browser``. Without a Chromium the tests are skipped, unless
 ``REQUIRE_BROWSER=1`` (CI sets it): then a missing browser is a failure, never a silent skip.
 """
+
 import os
 import shutil
 import threading
@@ -103,17 +104,21 @@ def _answer_key():
             if item.question_type == "fillin":
                 labels = {code: [answer.text for answer in item.accepted_answers] for code, _ in LOCALES.values()}
             else:
-                labels = {code: [option.tr("label", code) for option in options if option.is_correct]
-                          for code, _ in LOCALES.values()}
-            items.append(ItemKey(
-                id=item.id,
-                kind=item.kind,
-                question_type=item.question_type,
-                option_ids=tuple(option.id for option in options),
-                correct_ids=tuple(option.id for option in options if option.is_correct),
-                fill_text=item.accepted_answers[0].text if item.accepted_answers else None,
-                correct_labels=labels,
-            ))
+                labels = {
+                    code: [option.tr("label", code) for option in options if option.is_correct]
+                    for code, _ in LOCALES.values()
+                }
+            items.append(
+                ItemKey(
+                    id=item.id,
+                    kind=item.kind,
+                    question_type=item.question_type,
+                    option_ids=tuple(option.id for option in options),
+                    correct_ids=tuple(option.id for option in options if option.is_correct),
+                    fill_text=item.accepted_answers[0].text if item.accepted_answers else None,
+                    correct_labels=labels,
+                )
+            )
         sections.append(tuple(items))
     return AnswerKey(sections=tuple(sections))
 
@@ -230,7 +235,7 @@ def browser():
 
 @pytest.fixture
 def phone_factory(browser, live_server):
-    """Make phone-sized browser contexts: ``phone_factory("en-US", java_script_enabled=False)``; all are closed after."""
+    """Make phone-sized contexts: ``phone_factory("en-US", java_script_enabled=False)``; all closed after the test."""
     contexts = []
 
     def make(locale="zh-CN", **options):
@@ -263,6 +268,9 @@ def phone(phone_factory, request):
 def shot(page, name):
     """Save a full-page screenshot to tests/browser/screenshots/<name>.png and return its path."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # From the top: a full-page capture of a scrolled page draws the sticky progress bar mid-page.
+    # (Playwright's evaluate works even in contexts with JavaScript disabled.)
+    page.evaluate("window.scrollTo(0, 0)")
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path

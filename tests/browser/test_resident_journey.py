@@ -3,6 +3,7 @@
 The right answers come from the live app's database (see ``answer_key`` in conftest); one knowledge
 item is answered wrong on purpose so the result page must score and correct it.
 """
+
 import re
 
 import pytest
