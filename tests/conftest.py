@@ -102,7 +102,7 @@ def community(ctx):
     return db.session.scalars(select(Community).order_by(Community.id)).first()
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token(html):

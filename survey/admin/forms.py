@@ -1,6 +1,7 @@
 """Forms of the administrators' pages: campaign settings and staff accounts."""
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
 
 from ..i18n import _l
@@ -43,7 +44,8 @@ class StaffForm(FlaskForm):
         validators=[InputRequired(), Regexp(r"^[A-Za-z0-9_.-]{3,64}$",
                                             message=_l("3–64 letters, digits, dots, dashes or underscores."))],
     )
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()), validators=[InputRequired()])
+    role = SelectField(_l("Role"), choices=[SelectChoice(code, label) for code, label in ROLE_LABELS.items()],
+                       validators=[InputRequired()])
     street = SelectField(_l("Street (street staff only)"), validators=[Optional()], validate_choice=False)
     community = SelectField(_l("Community (community staff only)"), validators=[Optional()], validate_choice=False)
     password = PasswordField(

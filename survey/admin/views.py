@@ -4,6 +4,7 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
+from wtforms.fields.choices import SelectChoice
 
 from .. import audit
 from ..auth import services as accounts
@@ -59,8 +60,10 @@ def settings():
 def _staff_form():
     form = StaffForm()
     streets = db.session.scalars(select(Street).order_by(Street.position)).all()
-    form.street.choices = [("", "—")] + [(s.code, s.name) for s in streets]
-    form.community.choices = [("", "—")] + [(c.code, f"{s.name} · {c.name}") for s in streets for c in s.communities]
+    form.street.choices = [SelectChoice("", "—")] + [SelectChoice(s.code, s.name) for s in streets]
+    form.community.choices = [SelectChoice("", "—")] + [
+        SelectChoice(c.code, c.name, optgroup=s.name) for s in streets for c in s.communities
+    ]
     return form
 
 
