@@ -1,0 +1,1 @@
+"""Statistics: every metric of DESIGN.md, computed by SQL aggregates, for any set of communities."""

@@ -1,0 +1,162 @@
+"""Additive counts per community, read with SQL aggregates; every metric is a function of them.
+
+Because every field is a sum, the counts of a street or the district are the sums of its communities'
+counts, so roll-ups never disagree with the communities they contain.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import Float, and_, case, cast, func, select
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from ..models import Answer, Item, Response
+
+
+@dataclass
+class ItemCounts:
+    """Answers to one item: how many, how many correct, how many positive."""
+
+    answered: int = 0
+    correct: int = 0
+    scored: int = 0
+    positive: int = 0
+    rated: int = 0
+
+    def add(self, other):
+        """Add another ItemCounts into this one."""
+        self.answered += other.answered
+        self.correct += other.correct
+        self.scored += other.scored
+        self.positive += other.positive
+        self.rated += other.rated
+
+
+@dataclass
+class Counts:
+    """The raw sums behind every metric, for one community or any set of them."""
+
+    participants: int = 0
+    score_sum: float = 0.0
+    score_squares: float = 0.0
+    scored_attempts: int = 0
+    gain_sum: float = 0.0
+    gain_squares: float = 0.0
+    gain_participants: int = 0
+    items: dict = field(default_factory=lambda: defaultdict(ItemCounts))
+
+    def add(self, other):
+        """Add another Counts into this one (a roll-up)."""
+        self.participants += other.participants
+        self.score_sum += other.score_sum
+        self.score_squares += other.score_squares
+        self.scored_attempts += other.scored_attempts
+        self.gain_sum += other.gain_sum
+        self.gain_squares += other.gain_squares
+        self.gain_participants += other.gain_participants
+        for item_id, item_counts in other.items.items():
+            self.items[item_id].add(item_counts)
+        return self
+
+
+def rollup(counts):
+    """Sum an iterable of Counts."""
+    total = Counts()
+    for part in counts:
+        total.add(part)
+    return total
+
+
+def _score():
+    return case((Response.knowledge_total > 0,
+                 cast(Response.knowledge_correct, Float) / Response.knowledge_total), else_=None)
+
+
+def _window(query, since, until):
+    """Limit counted attempts to [since, until] (dates, inclusive)."""
+    if since is not None:
+        query = query.where(Response.submitted_at >= datetime.combine(since, time.min))
+    if until is not None:
+        query = query.where(Response.submitted_at < datetime.combine(until + timedelta(days=1), time.min))
+    return query
+
+
+def _scoped(query, community_ids):
+    return query if community_ids is None else query.where(Response.community_id.in_(community_ids))
+
+
+def community_counts(version_id, community_ids=None, since=None, until=None):
+    """Return ``{community_id: Counts}`` over counted attempts of one version (three grouped queries).
+
+    ``community_ids`` is a collection or a SELECT of ids (None: every community).
+    """
+    counted = and_(Response.version_id == version_id, Response.is_counted.is_(True))
+    result = defaultdict(Counts)
+    score = _score()
+    query = select(
+        Response.community_id, func.count(), func.sum(score), func.sum(score * score), func.count(score)
+    ).where(counted).group_by(Response.community_id)
+    for community_id, participants, score_sum, squares, scored in db.session.execute(
+        _window(_scoped(query, community_ids), since, until)
+    ):
+        counts = result[community_id]
+        counts.participants, counts.scored_attempts = participants, scored
+        counts.score_sum, counts.score_squares = float(score_sum or 0), float(squares or 0)
+
+    query = (
+        select(
+            Response.community_id,
+            Answer.item_id,
+            func.count(),
+            func.count(Answer.is_correct),
+            func.sum(case((Answer.is_correct.is_(True), 1), else_=0)),
+            func.count(Answer.is_positive),
+            func.sum(case((Answer.is_positive.is_(True), 1), else_=0)),
+        )
+        .join(Response, Answer.response_id == Response.id)
+        .where(counted)
+        .group_by(Response.community_id, Answer.item_id)
+    )
+    for community_id, item_id, answered, scored, correct, rated, positive in db.session.execute(
+        _window(_scoped(query, community_ids), since, until)
+    ):
+        result[community_id].items[item_id] = ItemCounts(answered, int(correct or 0), scored,
+                                                         int(positive or 0), rated)
+
+    for community_id, gain_sum, gain_squares, gain_n in db.session.execute(
+        _gain_query(version_id, community_ids, since, until)
+    ):
+        counts = result[community_id]
+        counts.gain_sum, counts.gain_squares, counts.gain_participants = (
+            float(gain_sum or 0), float(gain_squares or 0), gain_n)
+    return dict(result)
+
+
+def _gain_query(version_id, community_ids, since, until):
+    """Per community: sum of (latest score − first score) over participants with two or more attempts."""
+    attempts = (
+        select(Response.participant_hash, func.max(Response.id).label("latest_id"))
+        .where(Response.version_id == version_id)
+        .group_by(Response.participant_hash)
+        .having(func.count() >= 2)
+        .subquery()
+    )
+    latest = aliased(Response)
+    first_score = _score()
+    latest_score = case((latest.knowledge_total > 0,
+                         cast(latest.knowledge_correct, Float) / latest.knowledge_total), else_=None)
+    gain = latest_score - first_score
+    query = (
+        select(Response.community_id, func.sum(gain), func.sum(gain * gain), func.count(gain))
+        .join(attempts, attempts.c.participant_hash == Response.participant_hash)
+        .join(latest, latest.id == attempts.c.latest_id)
+        .where(Response.version_id == version_id, Response.is_counted.is_(True))
+        .group_by(Response.community_id)
+    )
+    return _window(_scoped(query, community_ids), since, until)
+
+
+def version_items(version_id):
+    """The version's items (kind, metric, position) keyed by id, for turning item counts into metrics."""
+    return {item.id: item for item in db.session.scalars(select(Item).where(Item.version_id == version_id))}

@@ -1,0 +1,92 @@
+"""Metrics of DESIGN.md computed from additive counts, with intervals and suppression."""
+from dataclasses import dataclass, field
+
+from .intervals import Rate, mean_interval, rate, wilson
+
+METRIC_NAMES = ("awareness", "support", "satisfaction")
+
+
+@dataclass
+class Stats:
+    """Every metric for one community or roll-up."""
+
+    participants: int
+    population: int | None
+    target: float | None
+    participation_rate: Rate
+    target_progress: float | None
+    knowledge_awareness: Rate
+    campaign_awareness: Rate
+    support: Rate
+    satisfaction: Rate
+    activity_participation: Rate
+    average_score: Rate
+    learning_gain: Rate
+    questions: list = field(default_factory=list)  # [(item, Rate)] knowledge items, questionnaire order
+
+    def rate_fields(self):
+        """(name, Rate) for the headline rates, in display order."""
+        return [
+            ("participation_rate", self.participation_rate),
+            ("knowledge_awareness", self.knowledge_awareness),
+            ("campaign_awareness", self.campaign_awareness),
+            ("support", self.support),
+            ("satisfaction", self.satisfaction),
+            ("activity_participation", self.activity_participation),
+            ("average_score", self.average_score),
+            ("learning_gain", self.learning_gain),
+        ]
+
+
+def compute(counts, items, population, target, min_count):
+    """Turn Counts into Stats. ``items`` maps item id → Item; ``population``/``target`` may be None.
+
+    Suppression: a rate is withheld (value None) when fewer than ``min_count`` participants stand behind
+    it — the participants of the unit for its headline rates, the people who answered a question for that
+    question's rate, the participants with two attempts for the learning gain.
+    """
+    people = counts.participants
+    knowledge_n = knowledge_correct = 0
+    metric = {name: [0, 0] for name in (*METRIC_NAMES, "participation")}
+    questions = []
+    for item_id, item in sorted(items.items(), key=lambda pair: pair[1].position):
+        item_counts = counts.items.get(item_id)
+        if item.kind == "knowledge":
+            scored = item_counts.scored if item_counts else 0
+            correct = item_counts.correct if item_counts else 0
+            knowledge_n += scored
+            knowledge_correct += correct
+            questions.append((item, rate(correct, scored, scored, min_count)))
+        elif item_counts is not None:
+            key = item.metric or ("participation" if item.kind == "participation" else None)
+            if key is not None:
+                metric[key][0] += item_counts.positive
+                metric[key][1] += item_counts.rated
+    participation = _participation(people, population, min_count)
+    return Stats(
+        participants=people,
+        population=population,
+        target=target,
+        participation_rate=participation,
+        target_progress=(people / target) if target else None,
+        knowledge_awareness=rate(knowledge_correct, knowledge_n, people, min_count),
+        campaign_awareness=rate(*metric["awareness"], people, min_count),
+        support=rate(*metric["support"], people, min_count),
+        satisfaction=rate(*metric["satisfaction"], people, min_count),
+        activity_participation=rate(*metric["participation"], people, min_count),
+        average_score=mean_interval(counts.score_sum, counts.score_squares, counts.scored_attempts, people,
+                                    min_count),
+        learning_gain=mean_interval(counts.gain_sum, counts.gain_squares, counts.gain_participants,
+                                    counts.gain_participants, min_count),
+        questions=questions,
+    )
+
+
+def _participation(people, population, min_count):
+    """Participants ÷ target population; a census ratio that may pass 100% (then without an interval)."""
+    if not population:
+        return Rate(None, None, None, 0)
+    if people < min_count:
+        return Rate(None, None, None, population, people, suppressed=True)
+    low, high = wilson(people, population) if people <= population else (None, None)
+    return Rate(people / population, low, high, population, people)
