@@ -34,6 +34,9 @@ def register_extensions(app):
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    # Registered before CSRF protection, which reads the form first: staff pages (page bodies,
+    # imports, images) may send more than a resident's answers; anything else keeps the small limit.
+    app.before_request(security.staff_body_limits)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
@@ -50,14 +53,32 @@ def register_extensions(app):
 def register_blueprints(app):
     """Attach one blueprint per area."""
     from .admin.views import bp as admin_bp
+    from .api.token_views import bp as tokens_bp
+    from .api.views import bp as api_bp
+    from .exports.views import bp as exports_bp
+    from .posters.views import bp as posters_bp
     from .auth.views import bp as auth_bp
+    from .pages_admin.views import bp as pages_admin_bp
+    from .dashboard.views import bp as dashboard_bp
+    from .bank.views import bp as bank_bp
+    from .communities_admin.views import bp as communities_admin_bp
     from .public.views import bp as public_bp
     from .questionnaire.views import bp as questionnaire_bp
+    from .study.views import bp as study_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(questionnaire_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(pages_admin_bp)
+    app.register_blueprint(dashboard_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(tokens_bp)
+    app.register_blueprint(exports_bp)
+    app.register_blueprint(posters_bp)
+    app.register_blueprint(bank_bp)
+    app.register_blueprint(study_bp)
+    app.register_blueprint(communities_admin_bp)
 
 
 def register_errorhandlers(app):

@@ -102,6 +102,44 @@ def create_staff_command(username, role, street_code, community_code):
     click.echo(f"Created {staff.role} account {staff.username!r}.")
 
 
+@click.group("stats")
+def stats_group():
+    """Maintain the pre-aggregated statistics."""
+
+
+@stats_group.command("rebuild")
+@with_appcontext
+def stats_rebuild():
+    """Recompute the rollup tables from the raw responses."""
+    from .stats.rollup import rebuild
+
+    rebuild()
+    click.echo("Statistics rebuilt from raw responses.")
+
+
+@stats_group.command("check")
+@with_appcontext
+def stats_check():
+    """Compare the rollups with a recount from raw answers; exit 1 on any difference."""
+    from .models import QuestionnaireVersion
+    from .stats.counts import raw_counts, rollup_counts
+
+    problems = 0
+    for version in db.session.scalars(select(QuestionnaireVersion)):
+        fast, slow = rollup_counts(version.id), raw_counts(version.id)
+        for community_id in set(fast) | set(slow):
+            a, b = fast.get(community_id), slow.get(community_id)
+            same = a is not None and b is not None and a.participants == b.participants and \
+                dict(a.items) == dict(b.items) and a.gain_participants == b.gain_participants and \
+                abs(a.score_sum - b.score_sum) < 1e-6 and abs(a.gain_sum - b.gain_sum) < 1e-6
+            if not same:
+                problems += 1
+                click.echo(f"version {version.number}, community id {community_id}: rollup differs from recount")
+    if problems:
+        raise click.ClickException(f"{problems} difference(s); run `flask --app app stats rebuild`")
+    click.echo("Statistics match a recount from raw answers.")
+
+
 @click.group("translate")
 def translate():
     """Extract, update and compile interface translations (wraps pybabel)."""
@@ -143,6 +181,11 @@ def compile_catalogs():
 
 def init_app(app):
     """Register the commands on the app's CLI."""
-    for command in (seed_demo, simulate_responses_command, create_staff_command, translate):
+    for command in (seed_demo, simulate_responses_command, create_staff_command, stats_group, translate):
         app.cli.add_command(command)
+    from .api.cli import init_app as init_token_commands
+    from .exports.cli import init_app as init_export_commands
+
+    init_token_commands(app)
+    init_export_commands(app)
 

@@ -343,7 +343,7 @@ SECTIONS = [
             {
                 "kind": "knowledge", "type": "multiple",
                 "text": {"zh": "全国文明城市测评主要采用哪些方式？",
-                         "en": "Which methods does the National Civilized City evaluation mainly use? (Choose all that apply)"},
+                         "en": "Which methods does the National Civilized City evaluation mainly use?"},
                 "options": [
                     {"label": {"zh": "网上申报（材料审核）", "en": "Online submission and review of documents"},
                      "correct": True},
@@ -442,7 +442,7 @@ SECTIONS = [
             {
                 "kind": "knowledge", "type": "multiple",
                 "text": {"zh": "全国道德模范评选包括哪些类别？",
-                         "en": "Which categories are national moral models honoured in? (Choose all that apply)"},
+                         "en": "Which categories are national moral models honoured in?"},
                 "options": [
                     {"label": {"zh": "助人为乐", "en": "Helping others"}, "correct": True},
                     {"label": {"zh": "见义勇为", "en": "Acting bravely for a just cause"}, "correct": True},
@@ -554,7 +554,7 @@ SECTIONS = [
             {
                 "kind": "knowledge", "type": "multiple",
                 "text": {"zh": "生活垃圾一般分为哪四类？",
-                         "en": "Which four categories is household waste usually sorted into? (Choose all that apply)"},
+                         "en": "Which four categories is household waste usually sorted into?"},
                 "options": [
                     {"label": {"zh": "可回收物", "en": "Recyclables"}, "correct": True},
                     {"label": {"zh": "有害垃圾", "en": "Hazardous waste"}, "correct": True},
@@ -589,7 +589,7 @@ SECTIONS = [
             {
                 "kind": "knowledge", "type": "multiple",
                 "text": {"zh": "文明餐桌倡导哪些做法？",
-                         "en": "Which of these are good dining manners? (Choose all that apply)"},
+                         "en": "Which of these are good dining manners?"},
                 "options": [
                     {"label": {"zh": "按需点餐，践行光盘行动", "en": "Ordering only what you need and clearing your plate"},
                      "correct": True},
@@ -627,7 +627,7 @@ SECTIONS = [
             {
                 "kind": "knowledge", "type": "multiple",
                 "text": {"zh": "携犬出门，正确的做法有：",
-                         "en": "Which are the right things to do when walking a dog? (Choose all that apply)"},
+                         "en": "Which are the right things to do when walking a dog?"},
                 "options": [
                     {"label": {"zh": "拴绳牵引", "en": "Keep the dog on a lead"}, "correct": True},
                     {"label": {"zh": "及时清理犬只粪便", "en": "Clean up after the dog straight away"}, "correct": True},

@@ -1,5 +1,5 @@
 """Interface languages and the locale choice: explicit choice → session → Accept-Language → default."""
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -19,7 +19,9 @@ def N_(message):
 
 
 def select_locale():
-    """Pick the interface locale for this request."""
+    """Pick the interface locale for this request (the default outside a request, e.g. in the CLI)."""
+    if not has_request_context():
+        return DEFAULT_LOCALE
     chosen = session.get("lang")
     if chosen in LANGUAGES:
         return chosen

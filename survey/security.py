@@ -1,4 +1,5 @@
-"""Response headers: a strict Content-Security-Policy and the usual hardening."""
+"""Response headers: a strict Content-Security-Policy and the usual hardening; request size limits."""
+from flask import request
 
 CSP = "; ".join(
     [
@@ -26,6 +27,17 @@ def add_security_headers(response, hsts=False):
     if hsts:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
+
+
+STAFF_MAX_BODY = 4 * 1024 * 1024
+STAFF_MAX_FORM_MEMORY = 1024 * 1024
+
+
+def staff_body_limits():
+    """Raise the request size limits for staff pages only."""
+    if request.path.startswith("/admin/"):
+        request.max_content_length = STAFF_MAX_BODY
+        request.max_form_memory_size = STAFF_MAX_FORM_MEMORY
 
 
 def init_app(app):

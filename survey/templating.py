@@ -9,12 +9,14 @@ from .i18n import HTML_LANG, LANGUAGES, _, _l
 STAFF_NAV = [
     ("admin.index", _l("Staff home"), ("admin", "editor", "district", "street", "community")),
     ("dashboard.index", _l("Dashboard"), ("admin", "district", "street", "community")),
+    ("posters.index", _l("Posters"), ("admin", "district", "street", "community")),
     ("pages_admin.index", _l("Pages"), ("admin", "editor")),
     ("bank.index", _l("Question bank"), ("admin", "editor")),
     ("communities_admin.index", _l("Communities"), ("admin",)),
     ("admin.settings", _l("Settings"), ("admin",)),
     ("admin.staff", _l("Staff accounts"), ("admin",)),
     ("admin.audit_log", _l("Audit log"), ("admin",)),
+    ("tokens.index", _l("API tokens"), ("admin", "editor", "district", "street", "community")),
 ]
 
 

@@ -69,3 +69,18 @@ def test_simulate_responses_refuses_bad_arguments(runner, app):
         assert message in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+
+
+def test_stats_check_and_rebuild(runner, app):
+    assert runner.invoke(args=["simulate-responses", "--count", "40", "--seed", "3"]).exit_code == 0
+    result = runner.invoke(args=["stats", "check"])
+    assert result.exit_code == 0, result.output
+    from survey.models import StatsItem
+
+    with app.app_context():
+        row = db.session.scalars(select(StatsItem)).first()
+        row.correct += 1  # simulate drift
+        db.session.commit()
+    assert runner.invoke(args=["stats", "check"]).exit_code == 1
+    assert runner.invoke(args=["stats", "rebuild"]).exit_code == 0
+    assert runner.invoke(args=["stats", "check"]).exit_code == 0

@@ -1,13 +1,14 @@
 """The stats service equals a brute-force recount from raw answers, whatever the data (hypothesis)."""
 import math
 from collections import defaultdict
+from datetime import date
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, select
 
 from survey.extensions import db
-from survey.models import Answer, AnswerChoice, Community, Response
+from survey.models import Answer, AnswerChoice, Community, Response, StatsDay, StatsGain, StatsItem
 from survey.questionnaire import services
 from survey.questionnaire.scoring import key_for, score
 from survey.stats.intervals import wilson
@@ -104,6 +105,8 @@ attempt = st.tuples(
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(attempts=st.lists(attempt, max_size=10), min_count=st.integers(min_value=1, max_value=4))
 def test_stats_equal_a_brute_force_recount(ctx, version, attempts, min_count):
+    for model in (StatsDay, StatsItem, StatsGain):
+        db.session.execute(delete(model))
     db.session.execute(delete(AnswerChoice))
     db.session.execute(delete(Answer))
     db.session.execute(delete(Response))
@@ -118,9 +121,11 @@ def test_stats_equal_a_brute_force_recount(ctx, version, attempts, min_count):
         # A participant's retakes stay in the community of the first attempt, as on a real phone.
         services.submit(version, communities[community_index].id, services.participant_hash(f"p{participant}"),
                         services.new_public_id(), raw_answers(version, pattern))
-    result = scope_stats(version.id)
     everyone = {c.id for c in db.session.scalars(select(Community))}
-    units = [(result.district, everyone)] + [(stats, {c.id}) for c, stats in result.communities]
+    units = []
+    # Both paths: the rollups (no date range) and the raw aggregates (a range that covers everything).
+    for result in (scope_stats(version.id), scope_stats(version.id, since=date(2000, 1, 1))):
+        units += [(result.district, everyone)] + [(stats, {c.id}) for c, stats in result.communities]
     for stats, ids in units:
         expected = recount(version, ids, min_count)
         people = expected["people"]
@@ -142,3 +147,30 @@ def test_stats_equal_a_brute_force_recount(ctx, version, attempts, min_count):
             assert math.isclose(stats.learning_gain.value, sum(gains) / len(gains), abs_tol=1e-12)
         else:
             assert stats.learning_gain.value is None
+
+
+def test_rollups_can_be_rebuilt_from_raw_answers(ctx, version, runner):
+    communities = db.session.scalars(select(Community).order_by(Community.id)).all()
+    for number in range(12):
+        services.submit(version, communities[number % 3].id, services.participant_hash(f"r{number % 8}"),
+                        services.new_public_id(), raw_answers(version, [number % 2 == 0, True]))
+    before = scope_stats(version.id)
+    from survey.stats.rollup import rebuild
+
+    rebuild()
+    after = scope_stats(version.id)
+    def figures(result):
+        units = [result.district] + [stats for _, stats in result.communities]
+        return [(stats.participants, [(rate.value, rate.n) for _, rate in stats.rate_fields()],
+                 [(item.id, rate.value, rate.n) for item, rate in stats.questions]) for stats in units]
+
+    assert _close(figures(after), figures(before))
+
+
+def _close(left, right):
+    """Structural equality with a tolerance for floats (sums may be added in another order)."""
+    if isinstance(left, (list, tuple)):
+        return len(left) == len(right) and all(_close(a, b) for a, b in zip(left, right, strict=True))
+    if isinstance(left, float) or isinstance(right, float):
+        return left is not None and right is not None and math.isclose(left, right, abs_tol=1e-12)
+    return left == right

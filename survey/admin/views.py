@@ -20,12 +20,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE_SIZE = 50
 
 
-@bp.before_request
-def _larger_bodies():
-    """Staff forms (page bodies, imports) may be larger than a resident's answers."""
-    request.max_content_length = 4 * 1024 * 1024
-
-
 @bp.get("/")
 @roles_required(*ALL_ROLES)
 def index():

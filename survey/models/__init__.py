@@ -1,4 +1,5 @@
 """All models, importable from one place."""
+from .api import ApiToken
 from .campaign import Campaign, CampaignTranslation
 from .community import Community, CommunityTranslation, Street, StreetTranslation
 from .page import Page, PageImage, PageRevision, PageTranslation
@@ -13,11 +14,12 @@ from .questionnaire import (
     SectionTranslation,
 )
 from .response import Answer, AnswerChoice, Response
+from .rollup import StatsDay, StatsGain, StatsItem
 from .staff import ROLES, AuditEntry, StaffSession, StaffUser
 
 __all__ = [
-    "ROLES", "AuditEntry", "Campaign", "CampaignTranslation", "PageImage", "PageRevision", "StaffSession",
-    "StaffUser", "AcceptedAnswer", "Answer", "AnswerChoice", "Community", "CommunityTranslation", "Item",
+    "ApiToken", "ROLES", "AuditEntry", "Campaign", "CampaignTranslation", "PageImage", "PageRevision", "StaffSession",
+    "StaffUser", "StatsDay", "StatsGain", "StatsItem", "AcceptedAnswer", "Answer", "AnswerChoice", "Community", "CommunityTranslation", "Item",
     "ItemTranslation", "Option", "OptionTranslation", "Page", "PageTranslation", "QuestionnaireVersion",
     "Response", "Section", "SectionTranslation", "Street", "StreetTranslation",
 ]

@@ -1,10 +1,15 @@
 """Public pages: home, publicity pages, privacy, language choice and the health check."""
+from datetime import datetime
+
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import get_timezone
 from sqlalchemy import select, text
 
+from ..campaign import days_to_inspection, get_campaign
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..models import Page
+from ..participation import participation_board
 from ..questionnaire import attempt as attempts
 from ..questionnaire.services import current_version
 
@@ -13,11 +18,12 @@ bp = Blueprint("public", __name__)
 
 @bp.get("/")
 def home():
-    """The landing page: what the campaign is, the call to take the survey, pages to read."""
+    """The landing page: countdown, the call to take the survey, pages to read and the participation board."""
     pages = db.session.scalars(
         select(Page).where(Page.is_published.is_(True)).order_by(Page.is_featured.desc(), Page.position, Page.id)
     ).all()
     version = current_version()
+    campaign = get_campaign()
     return render_template(
         "public/home.html",
         featured=[page for page in pages if page.is_featured],
@@ -25,6 +31,12 @@ def home():
         question_count=len(version.items) if version else 0,
         in_progress=attempts.current(),
         last_result=attempts.last_result(),
+        # "Today" where the district is (the configured time zone), not where the server runs.
+        days_left=days_to_inspection(campaign, today=datetime.now(get_timezone()).date()),
+        inspection_date=campaign.inspection_date,
+        # Participation only: awareness, support and satisfaction figures stay on staff pages.
+        board=participation_board(campaign, version),
+        min_count=campaign.min_count or 5,
     )
 
 

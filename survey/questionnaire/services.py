@@ -9,6 +9,8 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models import Answer, AnswerChoice, Item, QuestionnaireVersion, Response
+from ..models.base import utcnow
+from ..stats import rollup
 from .scoring import InvalidAnswer, coerce, key_for, score
 
 
@@ -118,6 +120,7 @@ def response_fields(version, community_id, participant, public_id, scored, knowl
         "participant_hash": participant,
         "knowledge_correct": sum(1 for item, _, verdict in scored if item.is_knowledge and verdict.is_correct),
         "knowledge_total": knowledge_total,
+        "submitted_at": utcnow(),
     }
 
 
@@ -138,6 +141,9 @@ def bulk_store(entries):
     """
     if not entries:
         return 0
+    version_id = entries[0][0]["version_id"]
+    retaking = list({columns["participant_hash"] for columns, _ in entries if not columns.get("is_counted")})
+    gains_before = rollup.gain_contributions(version_id, retaking)
     # Core statements on the tables (not ORM bulk inserts): one executemany each.
     response_table = Response.__table__
     ids = db.session.execute(
@@ -153,6 +159,8 @@ def bulk_store(entries):
     db.session.execute(insert(Answer.__table__), answers)
     if choices:
         db.session.execute(insert(AnswerChoice.__table__), choices)
+    rollup.add_counted(entries)
+    rollup.add_gain_change(version_id, gains_before, rollup.gain_contributions(version_id, retaking))
     return len(ids)
 
 
@@ -181,8 +189,14 @@ def submit(version, community_id, participant, public_id, raw_answers):
         response = build_response(version, community_id, participant, public_id, scored)
         response.attempt_number = previous + 1
         response.is_counted = previous == 0
+        gains_before = {} if response.is_counted else rollup.gain_contributions(version.id, [participant])
         db.session.add(response)
         try:
+            db.session.flush()
+            if response.is_counted:
+                rollup.add_counted([(_rollup_columns(response), answer_rows(scored))])
+            else:
+                rollup.add_gain_change(version.id, gains_before, rollup.gain_contributions(version.id, [participant]))
             db.session.commit()
             return response
         except IntegrityError:
@@ -191,6 +205,12 @@ def submit(version, community_id, participant, public_id, raw_answers):
             if existing is not None:
                 return existing
     raise RuntimeError("could not store the response after three tries")
+
+
+def _rollup_columns(response):
+    return {"version_id": response.version_id, "community_id": response.community_id,
+            "submitted_at": response.submitted_at, "is_counted": response.is_counted,
+            "knowledge_correct": response.knowledge_correct, "knowledge_total": response.knowledge_total}
 
 
 def item_in_version(version, item_id):

@@ -2,8 +2,8 @@
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ..extensions import db
 from ..errors import render_error
+from ..extensions import db
 from ..i18n import _
 from ..models import Community, QuestionnaireVersion, Street
 from . import attempt as attempts

@@ -1,10 +1,10 @@
 """Daily figures for the trend chart: participants and knowledge awareness per day."""
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Answer, Response
+from ..models import StatsDay
 
 
 def _as_date(value):
@@ -15,24 +15,18 @@ def _as_date(value):
 
 def daily(version_id, community_ids=None, since=None, until=None):
     """Return ``[(day, participants, knowledge_correct, knowledge_answers)]`` for counted attempts, by day."""
-    day = func.date(Response.submitted_at)
-    counted = [Response.version_id == version_id, Response.is_counted.is_(True)]
-    if community_ids is not None:
-        counted.append(Response.community_id.in_(community_ids))
-    if since is not None:
-        counted.append(Response.submitted_at >= datetime.combine(since, time.min))
-    if until is not None:
-        counted.append(Response.submitted_at < datetime.combine(until + timedelta(days=1), time.min))
-    people = dict(
-        (_as_date(d), n) for d, n in db.session.execute(select(day, func.count()).where(*counted).group_by(day))
+    query = (
+        select(StatsDay.day, func.sum(StatsDay.participants), func.sum(StatsDay.knowledge_correct),
+               func.sum(StatsDay.knowledge_answers))
+        .where(StatsDay.version_id == version_id)
+        .group_by(StatsDay.day)
+        .order_by(StatsDay.day)
     )
-    knowledge = {
-        _as_date(d): (int(correct or 0), n)
-        for d, correct, n in db.session.execute(
-            select(day, func.sum(case((Answer.is_correct.is_(True), 1), else_=0)), func.count(Answer.is_correct))
-            .join(Answer, Answer.response_id == Response.id)
-            .where(*counted)
-            .group_by(day)
-        )
-    }
-    return [(d, people.get(d, 0), *knowledge.get(d, (0, 0))) for d in sorted(set(people) | set(knowledge))]
+    if community_ids is not None:
+        query = query.where(StatsDay.community_id.in_(community_ids))
+    if since is not None:
+        query = query.where(StatsDay.day >= since)
+    if until is not None:
+        query = query.where(StatsDay.day <= until)
+    return [(_as_date(day), int(people or 0), int(correct or 0), int(answers or 0))
+            for day, people, correct, answers in db.session.execute(query)]

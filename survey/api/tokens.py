@@ -1,0 +1,106 @@
+"""API tokens: made on the server, shown once, stored as a SHA-256 hash, revoked by their owner."""
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from .. import audit
+from ..extensions import db
+from ..models import ApiToken, StaffUser
+from ..models.base import utcnow
+
+TOKEN_PREFIX = "cs_"  # noqa: S105 - not a secret: lets scanners and people recognise a Civic Survey token
+NAME_PATTERN = re.compile(r"^[\w.@ -]{1,64}$")
+# Writing last_used_at on every request would turn each read into a write; once a minute is enough.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+class TokenError(ValueError):
+    """A token request that cannot be carried out; the message is a short reason code."""
+
+
+def hash_token(token):
+    """The stored form of a token: hex SHA-256 (tokens are 32 random bytes, so no slow hash is needed)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _staff(username):
+    staff = db.session.scalar(select(StaffUser).where(StaffUser.username == (username or "").strip()))
+    if staff is None:
+        raise TokenError("unknown_user")
+    return staff
+
+
+def live_tokens(staff_id, name=None):
+    """The staff member's tokens that are not revoked (optionally only those with ``name``)."""
+    query = select(ApiToken).where(ApiToken.staff_id == staff_id, ApiToken.revoked_at.is_(None))
+    if name is not None:
+        query = query.where(ApiToken.name == name)
+    return db.session.scalars(query.order_by(ApiToken.id)).all()
+
+
+def create_token(username, name=None):
+    """Make a token for ``username``; return ``(ApiToken, secret)`` — the secret exists only in this return value."""
+    staff = _staff(username)
+    if not staff.is_active:
+        raise TokenError("inactive_user")
+    if name is None:
+        taken = {token.name for token in live_tokens(staff.id)}
+        name = next(f"token-{number}" for number in range(1, len(taken) + 2) if f"token-{number}" not in taken)
+    name = name.strip()
+    if not NAME_PATTERN.match(name):
+        raise TokenError("bad_name")
+    if live_tokens(staff.id, name):
+        raise TokenError("name_taken")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(staff_id=staff.id, name=name, token_hash=hash_token(secret))
+    db.session.add(token)
+    db.session.flush()
+    audit.record("api_token.create", "api_token", token.id, {"name": name, "username": staff.username}, staff=staff)
+    db.session.commit()
+    return token, secret
+
+
+def revoke(tokens, actor=None):
+    """Revoke the given live tokens (one audit entry each); return how many were revoked."""
+    now, count = utcnow(), 0
+    for token in tokens:
+        if token.revoked_at is None:
+            token.revoked_at = now
+            audit.record("api_token.revoke", "api_token", token.id, {"name": token.name},
+                         staff=actor or token.staff)
+            count += 1
+    db.session.commit()
+    return count
+
+
+def revoke_by_name(username, name=None, everything=False):
+    """Revoke the live token(s) of ``username`` called ``name``, or all of them; return how many."""
+    staff = _staff(username)
+    tokens = live_tokens(staff.id, None if everything else name)
+    if not tokens:
+        raise TokenError("no_live_tokens" if everything else "no_such_token")
+    return revoke(tokens, actor=staff)
+
+
+def own_tokens(staff_id):
+    """Every token of a staff member, newest first, for their token page."""
+    return db.session.scalars(
+        select(ApiToken).where(ApiToken.staff_id == staff_id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    ).all()
+
+
+def authenticate(secret):
+    """Return the active staff member a live token belongs to, or None; note when it was last used."""
+    if not secret or len(secret) > 200 or not secret.isascii():
+        return None
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if token is None or token.revoked_at is not None or not token.staff.is_active:
+        return None
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
+        token.last_used_at = now
+        db.session.commit()
+    return token.staff

@@ -1,0 +1,1 @@
+"""The question bank: editors draft, check and publish questionnaire versions."""

@@ -1,0 +1,1 @@
+"""The publicity-page editor: pages in two languages, revisions, preview and images (admin and editor roles)."""
