@@ -1,7 +1,7 @@
 """Template globals: languages, the current locale and safe rendering of staff Markdown."""
-from flask import current_app, request, url_for
+from flask import current_app, g, request, url_for
 from flask_login import current_user
-from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, get_translations
 
 from .i18n import HTML_LANG, LANGUAGES, _, _l
 
@@ -38,12 +38,40 @@ def staff_nav():
     ]
 
 
+def _cached_translations():
+    """The request's translations with a per-request cache: big tables repeat the same few strings."""
+    cache = g.get("_gettext_cache")
+    if cache is None:
+        translations = get_translations()
+        cache = g._gettext_cache = ({}, translations)
+    return cache
+
+
+def cached_gettext(message):
+    """``gettext`` for templates, memoised for the request."""
+    memo, translations = _cached_translations()
+    if message not in memo:
+        memo[message] = translations.ugettext(message)
+    return memo[message]
+
+
+def percent(value, digits=1):
+    """A share as a percentage, e.g. 0.8093 → "80.9%" (the same pattern in Chinese and English)."""
+    return "—" if value is None else f"{value * 100:.{digits}f}%"
+
+
 def init_app(app):
     """Register context processors and filters."""
     from .content import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(
+        gettext=cached_gettext,
+        ngettext=lambda singular, plural, n: get_translations().ungettext(singular, plural, n),
+        newstyle=True,
+    )
+    app.jinja_env.filters["percent"] = percent
 
     from .campaign import get_campaign
 

@@ -64,6 +64,6 @@ def trend(version_id, community_ids, since, until, target, marker_label="", toda
     return people_chart, awareness_chart, table
 
 
-def stats_for(version_id, community_ids, since=None, until=None):
+def stats_for(version_id, community_ids, since=None, until=None, detail="community"):
     """Shortcut used by the views and exports."""
-    return scope_stats(version_id, community_ids, since, until)
+    return scope_stats(version_id, community_ids, since, until, detail)

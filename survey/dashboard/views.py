@@ -84,8 +84,8 @@ def _ranking_args():
     return key, request.args.get("order", "desc") != "asc"
 
 
-def _rollup_page(template, title, unit_stats, community_ids, form, version, since, until, **extra):
-    result = services.stats_for(version.id, community_ids, since, until)
+def _rollup_page(template, title, unit_stats, community_ids, form, version, since, until, detail, **extra):
+    result = services.stats_for(version.id, community_ids, since, until, detail)
     key, descending = _ranking_args()
     people_chart, awareness_chart, table = services.trend(
         version.id, community_ids, since, until, unit_stats(result).target, marker_label=_("Inspection day"))
@@ -111,7 +111,7 @@ def street(code):
     ids = [c.id for c in found.communities]
     return _rollup_page("dashboard/rollup.html", found.name,
                         lambda r: next(s for st, s in r.streets if st.id == found.id),
-                        ids, form, version, since, until, street=found)
+                        ids, form, version, since, until, "community", street=found)
 
 
 @bp.get("/district")
@@ -120,4 +120,4 @@ def district():
     """The whole district: every community ranked, streets compared, the heat map."""
     form, version, since, until = _filters()
     return _rollup_page("dashboard/rollup.html", _("Whole district"), lambda r: r.district,
-                        community_scope(current_user), form, version, since, until, street=None)
+                        community_scope(current_user), form, version, since, until, "street", street=None)

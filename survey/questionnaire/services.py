@@ -144,12 +144,14 @@ def bulk_store(entries):
     version_id = entries[0][0]["version_id"]
     retaking = list({columns["participant_hash"] for columns, _ in entries if not columns.get("is_counted")})
     gains_before = rollup.gain_contributions(version_id, retaking)
-    # Core statements on the tables (not ORM bulk inserts): one executemany each.
+    # Core statements on the tables (not ORM bulk inserts): one executemany each. Ids are read back
+    # by public id, which works on every engine (RETURNING with executemany goes row by row on SQLite).
     response_table = Response.__table__
-    ids = db.session.execute(
-        insert(response_table).returning(response_table.c.id, sort_by_parameter_order=True),
-        [columns for columns, _ in entries],
-    ).scalars().all()
+    db.session.execute(insert(response_table), [columns for columns, _ in entries])
+    public_ids = [columns["public_id"] for columns, _ in entries]
+    id_of = dict(db.session.execute(
+        select(Response.public_id, Response.id).where(Response.public_id.in_(public_ids))).all())
+    ids = [id_of[public_id] for public_id in public_ids]
     answers, choices = [], []
     for response_id, (_, rows) in zip(ids, entries, strict=True):
         for fields, ticked in rows:

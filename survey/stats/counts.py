@@ -44,7 +44,9 @@ class Counts:
     gain_sum: float = 0.0
     gain_squares: float = 0.0
     gain_participants: int = 0
+    # Per item (only where a page shows questions) and per category (knowledge, each metric): ItemCounts.
     items: dict = field(default_factory=lambda: defaultdict(ItemCounts))
+    categories: dict = field(default_factory=lambda: defaultdict(ItemCounts))
 
     def add(self, other):
         """Add another Counts into this one (a roll-up)."""
@@ -57,7 +59,18 @@ class Counts:
         self.gain_participants += other.gain_participants
         for item_id, item_counts in other.items.items():
             self.items[item_id].add(item_counts)
+        for name, category_counts in other.categories.items():
+            self.categories[name].add(category_counts)
         return self
+
+
+def category(kind, metric):
+    """Which headline rate an item feeds: "knowledge", a metric name, "participation", or None."""
+    if kind == "knowledge":
+        return "knowledge"
+    if kind == "participation":
+        return "participation"
+    return metric
 
 
 def rollup(counts):
@@ -86,7 +99,7 @@ def _scoped(query, community_ids):
     return query if community_ids is None else query.where(Response.community_id.in_(community_ids))
 
 
-def community_counts(version_id, community_ids=None, since=None, until=None):
+def community_counts(version_id, community_ids=None, since=None, until=None, with_items=True):
     """Return ``{community_id: Counts}`` over counted attempts of one version.
 
     Without a date range the pre-aggregated rollups are read (a few thousand rows at most); with one,
@@ -94,12 +107,12 @@ def community_counts(version_id, community_ids=None, since=None, until=None):
     ``community_ids`` is a collection or a SELECT of ids (None: every community).
     """
     if since is None and until is None:
-        return rollup_counts(version_id, community_ids)
-    return raw_counts(version_id, community_ids, since, until)
+        return defaultdict(Counts, rollup_counts(version_id, community_ids, with_items))
+    return defaultdict(Counts, raw_counts(version_id, community_ids, since, until))
 
 
-def rollup_counts(version_id, community_ids=None):
-    """``{community_id: Counts}`` from the rollup tables."""
+def rollup_counts(version_id, community_ids=None, with_items=True):
+    """``{community_id: Counts}`` from the rollup tables (per-item counts only when ``with_items``)."""
     result = defaultdict(Counts)
 
     def scoped(query, model):
@@ -114,15 +127,49 @@ def rollup_counts(version_id, community_ids=None):
         counts = result[community_id]
         counts.participants, counts.scored_attempts = int(people or 0), int(scored or 0)
         counts.score_sum, counts.score_squares = float(total or 0), float(squares or 0)
-    item_columns = (StatsItem.community_id, StatsItem.item_id, StatsItem.answered, StatsItem.correct,
-                    StatsItem.scored, StatsItem.positive, StatsItem.rated)
-    for community_id, item_id, *numbers in db.session.execute(scoped(select(*item_columns), StatsItem)):
-        result[community_id].items[item_id] = ItemCounts(*numbers)
+    sums = (func.sum(StatsItem.answered), func.sum(StatsItem.correct), func.sum(StatsItem.scored),
+            func.sum(StatsItem.positive), func.sum(StatsItem.rated))
+    for community_id, kind, metric, *numbers in db.session.execute(scoped(
+        select(StatsItem.community_id, Item.kind, Item.metric, *sums).join(Item, Item.id == StatsItem.item_id)
+        .group_by(StatsItem.community_id, Item.kind, Item.metric), StatsItem,
+    )):
+        name = category(kind, metric)
+        if name is not None:
+            result[community_id].categories[name].add(ItemCounts(*(int(n or 0) for n in numbers)))
+    if with_items:
+        item_columns = (StatsItem.community_id, StatsItem.item_id, StatsItem.answered, StatsItem.correct,
+                        StatsItem.scored, StatsItem.positive, StatsItem.rated)
+        for community_id, item_id, *numbers in db.session.execute(scoped(select(*item_columns), StatsItem)):
+            result[community_id].items[item_id] = ItemCounts(*numbers)
     gain_columns = (StatsGain.community_id, StatsGain.participants, StatsGain.gain_sum, StatsGain.gain_squares)
     for community_id, people, gain_sum, gain_squares in db.session.execute(scoped(select(*gain_columns), StatsGain)):
         counts = result[community_id]
         counts.gain_participants, counts.gain_sum, counts.gain_squares = people, gain_sum, gain_squares
     return {community_id: counts for community_id, counts in result.items() if counts.participants}
+
+
+def item_totals(version_id, community_ids, group_by_street=False):
+    """Per-item sums over a set of communities from the rollups: ``{item_id: ItemCounts}``, or
+    ``{street_id: {item_id: ItemCounts}}`` when ``group_by_street``."""
+    from ..models import Community
+
+    keys = [StatsItem.item_id]
+    query = select(StatsItem.item_id, func.sum(StatsItem.answered), func.sum(StatsItem.correct),
+                   func.sum(StatsItem.scored), func.sum(StatsItem.positive), func.sum(StatsItem.rated))
+    if group_by_street:
+        query = query.add_columns(Community.street_id).join(Community, Community.id == StatsItem.community_id)
+        keys.append(Community.street_id)
+    query = query.where(StatsItem.version_id == version_id).group_by(*keys)
+    if community_ids is not None:
+        query = query.where(StatsItem.community_id.in_(community_ids))
+    result = defaultdict(dict) if group_by_street else {}
+    for item_id, *numbers in db.session.execute(query):
+        counts = ItemCounts(*(int(n or 0) for n in numbers[:5]))
+        if group_by_street:
+            result[numbers[5]][item_id] = counts
+        else:
+            result[item_id] = counts
+    return result
 
 
 def raw_counts(version_id, community_ids=None, since=None, until=None):
@@ -159,6 +206,12 @@ def raw_counts(version_id, community_ids=None, since=None, until=None):
     ):
         result[community_id].items[item_id] = ItemCounts(answered, int(correct or 0), scored,
                                                          int(positive or 0), rated)
+    kinds = dict(((item_id, category(kind, metric)) for item_id, kind, metric in db.session.execute(
+        select(Item.id, Item.kind, Item.metric).where(Item.version_id == version_id))))
+    for counts in result.values():
+        for item_id, item_counts in counts.items.items():
+            if kinds.get(item_id) is not None:
+                counts.categories[kinds[item_id]].add(item_counts)
 
     for community_id, gain_sum, gain_squares, gain_n in db.session.execute(
         _gain_query(version_id, community_ids, since, until)

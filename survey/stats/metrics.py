@@ -39,29 +39,27 @@ class Stats:
 
 
 def compute(counts, items, population, target, min_count):
-    """Turn Counts into Stats. ``items`` maps item id → Item; ``population``/``target`` may be None.
+    """Turn Counts into Stats. ``items``: the version's Items in questionnaire order; ``population``/``target``
+    may be None. Headline rates come from the category sums; question rates from the per-item counts.
 
     Suppression: a rate is withheld (value None) when fewer than ``min_count`` participants stand behind
     it — the participants of the unit for its headline rates, the people who answered a question for that
     question's rate, the participants with two attempts for the learning gain.
     """
     people = counts.participants
-    knowledge_n = knowledge_correct = 0
-    metric = {name: [0, 0] for name in (*METRIC_NAMES, "participation")}
     questions = []
-    for item_id, item in sorted(items.items(), key=lambda pair: pair[1].position):
-        item_counts = counts.items.get(item_id)
+    for item in items:
         if item.kind == "knowledge":
+            item_counts = counts.items.get(item.id)
             scored = item_counts.scored if item_counts else 0
-            correct = item_counts.correct if item_counts else 0
-            knowledge_n += scored
-            knowledge_correct += correct
-            questions.append((item, rate(correct, scored, scored, min_count)))
-        elif item_counts is not None:
-            key = item.metric or ("participation" if item.kind == "participation" else None)
-            if key is not None:
-                metric[key][0] += item_counts.positive
-                metric[key][1] += item_counts.rated
+            questions.append((item, rate(item_counts.correct if item_counts else 0, scored, scored, min_count)))
+    categories = counts.categories
+
+    def share(name, field="positive", total="rated"):
+        found = categories.get(name)
+        return (getattr(found, field), getattr(found, total)) if found else (0, 0)
+
+    knowledge = share("knowledge", "correct", "scored")
     participation = _participation(people, population, min_count)
     return Stats(
         participants=people,
@@ -69,11 +67,11 @@ def compute(counts, items, population, target, min_count):
         target=target,
         participation_rate=participation,
         target_progress=(people / target) if target else None,
-        knowledge_awareness=rate(knowledge_correct, knowledge_n, people, min_count),
-        campaign_awareness=rate(*metric["awareness"], people, min_count),
-        support=rate(*metric["support"], people, min_count),
-        satisfaction=rate(*metric["satisfaction"], people, min_count),
-        activity_participation=rate(*metric["participation"], people, min_count),
+        knowledge_awareness=rate(*knowledge, people, min_count),
+        campaign_awareness=rate(*share("awareness"), people, min_count),
+        support=rate(*share("support"), people, min_count),
+        satisfaction=rate(*share("satisfaction"), people, min_count),
+        activity_participation=rate(*share("participation"), people, min_count),
         average_score=mean_interval(counts.score_sum, counts.score_squares, counts.scored_attempts, people,
                                     min_count),
         learning_gain=mean_interval(counts.gain_sum, counts.gain_squares, counts.gain_participants,
