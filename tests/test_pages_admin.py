@@ -16,6 +16,7 @@ from survey.content import clean_markdown
 from survey.extensions import db
 from survey.models import AuditEntry, Page, PageImage, PageRevision
 from survey.pages_admin import services
+from survey.security import STAFF_MAX_BODY
 from tests.conftest import csrf_token
 
 ZH = {"Accept-Language": "zh-CN"}
@@ -563,11 +564,10 @@ def test_an_image_over_the_size_limit_is_refused_with_a_message(app, editor):
 
 
 def test_a_request_far_over_the_limit_gets_the_form_with_a_message(app, editor):
-    app.config["MAX_IMAGE_BYTES"] = 20_000
     token = csrf_token(editor.get("/admin/pages/images").text)
     # Encoded by hand: the test client would spool a body this large to a temporary file it never closes.
     boundary, body = encode_multipart({"csrf_token": token, "image": FileStorage(
-        io.BytesIO(b"\x89PNG" + b"0" * (2 * 1024 * 1024)), filename="huge.png")})
+        io.BytesIO(b"\x89PNG" + b"0" * (STAFF_MAX_BODY + 1024)), filename="huge.png")})
     response = editor.post("/admin/pages/images", data=body, headers=EN,
                            content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 413

@@ -24,16 +24,9 @@ def _register_media(state):
     state.app.register_blueprint(media)
 
 
-@bp.url_value_preprocessor
-def _larger_bodies(endpoint, values):
-    # Runs before every before_request hook, so before CSRFProtect reads the form with the app's 64 KiB limit.
-    request.max_content_length = current_app.config["MAX_IMAGE_BYTES"] + 1024 * 1024
-    request.max_form_memory_size = 1024 * 1024
-
-
 @bp.errorhandler(413)
 def _too_large(error):
-    """An upload far over the limit: say so next to the file field, not with a bare error page."""
+    """A body over the staff limit (survey.security): for an upload, say so next to the file field."""
     if request.endpoint == "pages_admin.images" and current_user.is_authenticated \
             and current_user.role in CONTENT_ROLES:
         form = ImageForm(formdata=None)
