@@ -27,7 +27,8 @@ def update_campaign(site_names, inspection_date, default_target_share, min_count
     if campaign.id is None:
         db.session.add(campaign)
     before = {"inspection_date": campaign.inspection_date, "default_target_share": campaign.default_target_share,
-              "min_count": campaign.min_count, "site_names": {row.locale: row.site_name for row in campaign.translations}}
+              "min_count": campaign.min_count,
+              "site_names": {row.locale: row.site_name for row in campaign.translations}}
     campaign.inspection_date = inspection_date
     campaign.default_target_share = default_target_share
     campaign.min_count = min_count

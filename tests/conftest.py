@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from survey import create_app
-from survey.demo import load_demo
 from survey.auth.services import create_staff
+from survey.demo import load_demo
 from survey.extensions import db, limiter
 from survey.models import Community, QuestionnaireVersion
 from survey.questionnaire.services import current_version

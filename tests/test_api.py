@@ -64,7 +64,7 @@ def test_stats_json_has_every_metric_and_equals_the_service(answered, client, to
             assert [(q["item_id"], q["position"], q["text"], q["rate"]) for q in entry["questions"]] == [
                 (item.id, item.position, item.tr("text", "en"), rate.as_dict()) for item, rate in stats.questions]
         assert [s["code"] for s in data["streets"]] == [street.code for street, _ in result.streets]
-        for (street, stats), entry in zip(result.streets, data["streets"], strict=True):
+        for (_street, stats), entry in zip(result.streets, data["streets"], strict=True):
             assert entry["participants"] == stats.participants
             assert entry["rates"] == {name: rate.as_dict() for name, rate in stats.rate_fields()}
         assert data["district"]["participants"] == result.district.participants == 7

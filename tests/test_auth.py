@@ -73,10 +73,10 @@ def test_passwords_are_hashed_with_argon2id(make_staff, app):
     assert stored.startswith("$argon2id$") and STAFF_PASSWORD not in stored
 
 
-def test_production_argon2_parameters_follow_owasp():
+def test_production_argon2_parameters_follow_owasp(tmp_path):
     from survey.config import load
 
-    config = load("/tmp")
+    config = load(tmp_path)
     assert config["ARGON2_MEMORY_COST"] >= 19456 and config["ARGON2_TIME_COST"] >= 2
 
 

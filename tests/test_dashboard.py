@@ -11,7 +11,7 @@ EN = {"Accept-Language": "en"}
 @pytest.fixture
 def answered(app):
     """Six residents of Lianhu and one of Binhe have answered (one of each with a wrong answer)."""
-    for number in range(6):
+    for _ in range(6):
         SurveyDriver(app, app.test_client()).complete("lianhu")
     SurveyDriver(app, app.test_client()).complete("binhe")
     return app

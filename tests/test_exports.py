@@ -1,5 +1,6 @@
 """Exports: the dashboards' figures as CSV/XLSX, the streamed raw answers, the CLI, and who may have what."""
 import csv
+import functools
 import io
 
 import pytest
@@ -119,8 +120,7 @@ def test_rollup_exports_have_the_ranking_rows_and_totals(answered, client, auth)
     assert number(lianhu[column]) == pytest.approx(expected.knowledge_awareness.value, abs=1e-6)
     assert int(lianhu[header.index("Knowledge awareness: n")]) == expected.knowledge_awareness.n
     assert len(questions) - 1 == len(result.district.questions)
-    street = read_csv_tables(client.get("/admin/exports/street/s-hehua.xlsx").data if False else
-                             client.get("/admin/exports/street/s-hehua.csv", headers=EN).data)[0]
+    street = read_csv_tables(client.get("/admin/exports/street/s-hehua.csv", headers=EN).data)[0]
     assert {row[1] for row in street[1:]} == {"lianhu", "taoyuan", "hehua-xincun", "s-hehua"}
     ranked = client.get("/admin/exports/street/s-hehua.csv?sort=participants&order=desc", headers=EN)
     assert read_csv_tables(ranked.data)[0][1][1] == "lianhu"
@@ -199,10 +199,24 @@ def test_raw_answers_are_streamed_one_row_per_answer_without_participant_data(an
         assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export.answers")) is not None
 
 
+def test_a_raw_export_abandoned_half_way_releases_its_cursors(answered, client, auth, monkeypatch):
+    from survey.exports import raw, views
+
+    monkeypatch.setattr(views, "raw_csv_chunks", functools.partial(raw.raw_csv_chunks, chunk_rows=10))
+    auth.as_role("admin")
+    response = client.get("/admin/exports/answers.csv", buffered=False)
+    chunks = iter(response.response)
+    assert next(chunks).startswith("\ufeffresponse_id".encode())
+    next(chunks)
+    response.close()  # as a server does when the client goes away; open server-side cursors would warn (error)
+    assert client.get("/admin/exports/district.csv").status_code == 200
+
+
 def test_raw_answers_of_all_versions_and_unknown_version(answered, client, auth):
     auth.as_role("admin")
-    everything = client.get("/admin/exports/answers.csv")
-    assert everything.status_code == 200 and "answers-all-" in everything.headers["Content-Disposition"]
+    with client.get("/admin/exports/answers.csv") as everything:  # a streamed response must be closed
+        assert everything.status_code == 200 and "answers-all-" in everything.headers["Content-Disposition"]
+        assert everything.get_data(as_text=True).count("\n") > 1
     assert client.get("/admin/exports/answers.csv?version=99").status_code == 404
     assert client.get("/admin/exports/answers.csv?version=abc").status_code == 400
 

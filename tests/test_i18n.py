@@ -16,7 +16,7 @@ def catalog(locale):
 
 def template_ids():
     with open(TRANSLATIONS / "messages.pot", "rb") as handle:
-        return {message.id if isinstance(message.id, str) else message.id[0] for message in read_po(handle) if message.id}
+        return {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}
 
 
 @pytest.mark.parametrize("locale", sorted(LANGUAGES))

@@ -60,7 +60,8 @@ def test_multiple_choice_needs_exactly_the_correct_set(version):
 
 
 def test_fill_in_accepts_variants_after_normalisation(version):
-    item = next(i for i in items_of(version, "knowledge", "fillin") if any(a.text == "文明" for a in i.accepted_answers))
+    fillins = items_of(version, "knowledge", "fillin")
+    item = next(i for i in fillins if any(a.text == "文明" for a in i.accepted_answers))
     for answer in ["文明", " 文明 ", "Civility", "ＣＩＶＩＬＩＴＹ", "civilization"]:
         assert verdict(item, answer).is_correct is True, answer
     for answer in ["和谐", "wenming", "civil"]:
@@ -68,7 +69,8 @@ def test_fill_in_accepts_variants_after_normalisation(version):
 
 
 def test_fill_in_date_variants(version):
-    item = next(i for i in items_of(version, "knowledge", "fillin") if any("12月5日" == a.text for a in i.accepted_answers))
+    fillins = items_of(version, "knowledge", "fillin")
+    item = next(i for i in fillins if any(a.text == "12月5日" for a in i.accepted_answers))
     assert verdict(item, "１２月５日").is_correct is True
     assert verdict(item, "December 5").is_correct is True
     assert verdict(item, "9月20日").is_correct is False

@@ -6,7 +6,6 @@ from sqlalchemy import func, select
 from survey.extensions import db
 from survey.models import Item, Response
 from survey.questionnaire.services import current_version
-
 from tests.conftest import csrf_token, right_answers
 
 EN = {"Accept-Language": "en-US,en;q=0.9"}

@@ -19,7 +19,8 @@ from .staff import ROLES, AuditEntry, StaffSession, StaffUser
 
 __all__ = [
     "ApiToken", "ROLES", "AuditEntry", "Campaign", "CampaignTranslation", "PageImage", "PageRevision", "StaffSession",
-    "StaffUser", "StatsDay", "StatsGain", "StatsItem", "AcceptedAnswer", "Answer", "AnswerChoice", "Community", "CommunityTranslation", "Item",
+    "StaffUser", "StatsDay", "StatsGain", "StatsItem", "AcceptedAnswer", "Answer", "AnswerChoice", "Community",
+    "CommunityTranslation", "Item",
     "ItemTranslation", "Option", "OptionTranslation", "Page", "PageTranslation", "QuestionnaireVersion",
     "Response", "Section", "SectionTranslation", "Street", "StreetTranslation",
 ]
