@@ -55,13 +55,13 @@ def register_blueprints(app):
     from .admin.views import bp as admin_bp
     from .api.token_views import bp as tokens_bp
     from .api.views import bp as api_bp
-    from .exports.views import bp as exports_bp
-    from .posters.views import bp as posters_bp
     from .auth.views import bp as auth_bp
-    from .pages_admin.views import bp as pages_admin_bp
-    from .dashboard.views import bp as dashboard_bp
     from .bank.views import bp as bank_bp
     from .communities_admin.views import bp as communities_admin_bp
+    from .dashboard.views import bp as dashboard_bp
+    from .exports.views import bp as exports_bp
+    from .pages_admin.views import bp as pages_admin_bp
+    from .posters.views import bp as posters_bp
     from .public.views import bp as public_bp
     from .questionnaire.views import bp as questionnaire_bp
     from .study.views import bp as study_bp

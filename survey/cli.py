@@ -4,7 +4,6 @@ import sys
 from pathlib import Path
 
 import click
-
 from flask.cli import with_appcontext
 from sqlalchemy import select
 

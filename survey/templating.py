@@ -1,7 +1,7 @@
 """Template globals: languages, the current locale and safe rendering of staff Markdown."""
 from flask import current_app, g, request, url_for
-from flask_login import current_user
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, get_translations
+from flask_login import current_user
 
 from .i18n import HTML_LANG, LANGUAGES, _, _l
 

@@ -29,11 +29,6 @@ class Filters:
     since: date | None = None
     until: date | None = None
 
-    def query(self):
-        """The filters as query-string values (for links and file names)."""
-        return {"version": self.version.number, "since": self.since.isoformat() if self.since else None,
-                "until": self.until.isoformat() if self.until else None}
-
 
 def parse_date(value, name):
     """A YYYY-MM-DD date or None; anything else raises BadParameter."""

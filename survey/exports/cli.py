@@ -43,7 +43,8 @@ def export_command(output, version_number, force):
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    audit.record("export.answers", "questionnaire_version", version.number if version else None, {"cli": True})
+    audit.record("export.answers", "questionnaire_version", version.id if version else None,
+                 {"version": version.number if version else "all", "cli": True})
     db.session.commit()
     click.echo(f"Wrote {rows} answers to {path}.")
 

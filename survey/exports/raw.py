@@ -26,14 +26,32 @@ def _in_version(query, version_id, joined=False):
     return query.where(Response.version_id == version_id)
 
 
-def _stream(query, chunk_rows):
-    """Rows fetched ``chunk_rows`` at a time from a server-side cursor (Core, on the session's connection:
-    the ORM result layer would cost several times more per row and nothing here needs it)."""
-    return db.session.connection().execute(query.execution_options(yield_per=chunk_rows))
+def _snapshot_connection():
+    """A connection of its own whose statements all read one snapshot (PostgreSQL: REPEATABLE READ), so the
+    three streams agree even while residents keep submitting. SQLite reads one snapshot per connection anyway."""
+    options = {"isolation_level": "REPEATABLE READ"} if db.engine.dialect.name == "postgresql" else {}
+    return db.engine.connect().execution_options(**options)
 
 
-def _responses(version_id, chunk_rows):
-    """(id, formatted response cells) in id order."""
+def _stream(connection, query, chunk_rows):
+    """Rows fetched ``chunk_rows`` at a time from a server-side cursor (Core: the ORM result layer would cost
+    several times more per row, and nothing here needs it)."""
+    return connection.execute(query.execution_options(yield_per=chunk_rows))
+
+
+def _answers(connection, version_id, chunk_rows):
+    query = select(Answer.response_id, Answer.item_id, Answer.option_id, Answer.text, Answer.is_correct,
+                   Answer.is_positive).order_by(Answer.response_id, Answer.item_id)
+    return _stream(connection, _in_version(query, version_id), chunk_rows)
+
+
+def _choices(connection, version_id, chunk_rows):
+    query = select(AnswerChoice.response_id, AnswerChoice.item_id, AnswerChoice.option_id).order_by(
+        AnswerChoice.response_id, AnswerChoice.item_id, AnswerChoice.option_id)
+    return _stream(connection, _in_version(query, version_id), chunk_rows)
+
+
+def _responses(connection, version_id, chunk_rows):
     query = (
         select(Response.id, QuestionnaireVersion.number, Community.code, Response.submitted_at,
                Response.attempt_number, Response.is_counted)
@@ -41,36 +59,41 @@ def _responses(version_id, chunk_rows):
         .join(QuestionnaireVersion, Response.version_id == QuestionnaireVersion.id)
         .order_by(Response.id)
     )
-    for response_id, number, code, submitted_at, attempt, counted in _stream(
-            _in_version(query, version_id, joined=True), chunk_rows):
+    return _stream(connection, _in_version(query, version_id, joined=True), chunk_rows)
+
+
+def _response_cells(rows):
+    """(id, the response's formatted cells) per response row, in id order."""
+    for response_id, number, code, submitted_at, attempt, counted in rows:
         when = submitted_at.isoformat(timespec="seconds") if submitted_at else None
         yield response_id, [csv_cell(value) for value in (response_id, number, code, when, attempt, counted)]
 
 
-def _answers(version_id, chunk_rows):
-    query = select(Answer.response_id, Answer.item_id, Answer.option_id, Answer.text, Answer.is_correct,
-                   Answer.is_positive).order_by(Answer.response_id, Answer.item_id)
-    return _stream(_in_version(query, version_id), chunk_rows)
-
-
-def _choices(version_id, chunk_rows):
-    query = select(AnswerChoice.response_id, AnswerChoice.item_id, AnswerChoice.option_id).order_by(
-        AnswerChoice.response_id, AnswerChoice.item_id, AnswerChoice.option_id)
-    return _stream(_in_version(query, version_id), chunk_rows)
-
-
 def raw_rows(version_id=None, chunk_rows=CHUNK_ROWS):
     """Yield one list of CSV cells per answer (COLUMNS order), ordered by response then item."""
-    items = {item_id: [csv_cell(position), csv_cell(item_id), kind, question_type]
-             for item_id, position, kind, question_type in db.session.execute(
-                 select(Item.id, Item.position, Item.kind, Item.question_type))}
-    responses = _responses(version_id, chunk_rows)
-    choices = iter(_choices(version_id, chunk_rows))
+    with _snapshot_connection() as connection:
+        items = {item_id: [csv_cell(position), csv_cell(item_id), kind, question_type]
+                 for item_id, position, kind, question_type in connection.execute(
+                     select(Item.id, Item.position, Item.kind, Item.question_type))}
+        streams = [_answers(connection, version_id, chunk_rows), _choices(connection, version_id, chunk_rows),
+                   _responses(connection, version_id, chunk_rows)]
+        try:
+            yield from _merge(items, *streams)
+        finally:
+            for stream in streams:  # server-side cursors left open would linger until the connection closes
+                stream.close()
+
+
+def _merge(items, answers, choices, responses):
+    """Walk the three streams (all ordered by response id) together, one row out per answer."""
+    responses, choices = _response_cells(responses), iter(choices)
     response_id, response_cells = -1, None
     choice = next(choices, None)
-    for answer_id, item_id, option_id, text, correct, positive in _answers(version_id, chunk_rows):
+    for answer_id, item_id, option_id, text, correct, positive in answers:
         while response_id < answer_id:
-            response_id, response_cells = next(responses)
+            response_id, response_cells = next(responses, (answer_id + 1, None))
+        if response_id != answer_id:  # cannot happen in one snapshot (a foreign key); never misattribute
+            continue
         ticked = []
         while choice is not None and (choice[0], choice[1]) < (answer_id, item_id):
             choice = next(choices, None)

@@ -1,7 +1,8 @@
 """Download the dashboards' figures (CSV, XLSX) and, for administrators, the raw answers (streamed CSV)."""
+from contextlib import closing
 from datetime import date
 
-from flask import Blueprint, Response, abort, request, stream_with_context
+from flask import Blueprint, Response, abort, current_app, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -111,8 +112,17 @@ def answers():
     """The anonymised raw answers, one row per answer, streamed (all versions unless ``version`` is given)."""
     number = request.args.get("version")
     version = find_version(number) if number else None
-    audit.record("export.answers", "questionnaire_version", version.number if version else None)
+    audit.record("export.answers", "questionnaire_version", version.id if version else None,
+                 {"version": version.number if version else "all"})
     db.session.commit()
     name = f"civic-survey-answers-{f'v{version.number}' if version else 'all'}-{date.today().isoformat()}.csv"
-    chunks = (chunk.encode("utf-8") for chunk in raw_csv_chunks(version.id if version else None))
-    return _download(stream_with_context(chunks), name, "csv")
+    app, version_id = current_app._get_current_object(), version.id if version else None
+
+    def chunks():
+        # Its own application context (and so its own database session), entered only when the server starts
+        # sending: nothing of the request is kept alive, and an unread response holds no context at all.
+        with app.app_context(), closing(raw_csv_chunks(version_id)) as rows:  # closed if the client goes away
+            for chunk in rows:
+                yield chunk.encode("utf-8")
+
+    return _download(chunks(), name, "csv")

@@ -60,10 +60,20 @@ class Progress:
 
     @property
     def percent(self):
-        """Share of the target reached, 0–100 (capped for the bar), or None without a target."""
+        """Share of the target reached in whole per cent (may pass 100), or None without a target."""
         if not self.target:
             return None
-        return min(100, round(100 * self.participants / self.target))
+        return round(100 * self.participants / self.target)
+
+    @property
+    def bar_percent(self):
+        """The bar's length, 0–100."""
+        return min(100, self.percent or 0)
+
+    @property
+    def is_reached(self):
+        """True once the target is met."""
+        return bool(self.target) and self.participants >= self.target
 
 
 def progress(community):
