@@ -1,11 +1,13 @@
 """The one source of truth for numbers: dashboards, the API and exports all call ``scope_stats``."""
+from collections import OrderedDict, defaultdict
+from copy import copy
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..campaign import get_campaign
 from ..extensions import db
-from ..models import Community, Street
+from ..models import Community, Response, Street
 from .counts import Counts, community_counts, item_totals, rollup, rollup_counts, version_items
 from .metrics import compute
 
@@ -34,6 +36,34 @@ def _unit_stats(counts, communities, items, default_share, min_count):
     return compute(counts, items, population, sum(targets) or None, min_count)
 
 
+# Rollup reads keyed by the newest response: any new response changes the key, so a cached entry is
+# never stale. Per process, a few entries (one per database and version in use).
+_CACHE = OrderedDict()
+_CACHE_SIZE = 8
+
+
+def _data_key(version_id):
+    # Two statements: SQLite answers a lone MAX() from the index, but scans for two in one query.
+    newest_id = db.session.scalar(select(func.max(Response.id)))
+    newest_at = db.session.scalar(select(func.max(Response.submitted_at)))
+    return (str(db.engine.url), version_id, newest_id, newest_at)
+
+
+def _cached_rollups(version_id):
+    """(counts per community without per-item detail, item totals per street, district item totals)."""
+    key = _data_key(version_id)
+    found = _CACHE.get(key)
+    if found is None:
+        found = (dict(community_counts(version_id, None, with_items=False)),
+                 item_totals(version_id, None, group_by_street=True), item_totals(version_id, None))
+        _CACHE[key] = found
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    else:
+        _CACHE.move_to_end(key)
+    return found
+
+
 def scope_stats(version_id, community_ids=None, since=None, until=None, detail="community"):
     """Compute every metric for each visible community, each street and the district.
 
@@ -45,9 +75,17 @@ def scope_stats(version_id, community_ids=None, since=None, until=None, detail="
     min_count, default_share = campaign.min_count or 5, campaign.default_target_share or 0.2
     items = sorted(version_items(version_id).values(), key=lambda item: item.position)
     ranged = since is not None or until is not None
-    all_counts = community_counts(version_id, None, since, until, with_items=False)
-    all_communities = db.session.scalars(
-        select(Community).join(Street).order_by(Street.position, Street.code, Community.position, Community.code)
+    if ranged:
+        all_counts = community_counts(version_id, None, since, until, with_items=False)
+    else:
+        cached_counts, cached_street_items, cached_district_items = _cached_rollups(version_id)
+        # Copies: per-item detail is attached below and must not leak into the cache.
+        all_counts = defaultdict(Counts, {cid: copy(counts) for cid, counts in cached_counts.items()})
+    # Plain rows for every community (targets only); full objects just for the ones shown.
+    order = (Street.position, Street.code, Community.position, Community.code)
+    all_communities = db.session.execute(
+        select(Community.id, Community.street_id, Community.target_population, Community.target_share)
+        .join(Street).order_by(*order)
     ).all()
     if community_ids is None:
         visible_ids = {c.id for c in all_communities}
@@ -55,7 +93,9 @@ def scope_stats(version_id, community_ids=None, since=None, until=None, detail="
         visible_ids = set(db.session.scalars(community_ids))
     else:
         visible_ids = set(community_ids)
-    visible = [c for c in all_communities if c.id in visible_ids]
+    visible = db.session.scalars(
+        select(Community).join(Street).where(Community.id.in_(visible_ids)).order_by(*order)
+    ).all() if visible_ids else []
     if not ranged and detail == "community" and visible:
         for community_id, counts in rollup_counts(version_id, [c.id for c in visible]).items():
             all_counts[community_id].items = counts.items
@@ -64,18 +104,19 @@ def scope_stats(version_id, community_ids=None, since=None, until=None, detail="
                     min_count))
         for c in visible
     ]
-    street_items = {} if ranged else item_totals(version_id, None, group_by_street=True)
+    street_items = {} if ranged else cached_street_items
     streets = []
     for street_id in dict.fromkeys(c.street_id for c in visible):
         members = [c for c in all_communities if c.street_id == street_id]
         counts = rollup(all_counts.get(c.id, Counts()) for c in members)
         if not ranged:
             counts.items = street_items.get(street_id, {})
-        streets.append((members[0].street, _unit_stats(counts, members, items, default_share, min_count)))
+        street = next(c.street for c in visible if c.street_id == street_id)
+        streets.append((street, _unit_stats(counts, members, items, default_share, min_count)))
     district_counts = rollup(all_counts.values())
     scope_counts = rollup(all_counts.get(c.id, Counts()) for c in visible)
     if not ranged:
-        district_counts.items = item_totals(version_id, None)
+        district_counts.items = cached_district_items
         scope_counts.items = item_totals(version_id, [c.id for c in visible]) if visible else {}
     district = _unit_stats(district_counts, all_communities, items, default_share, min_count)
     scope = _unit_stats(scope_counts, visible, items, default_share, min_count)
