@@ -59,7 +59,7 @@ def test_api_csv_and_service_give_the_same_numbers(answered, client, auth):
     api = client.get("/api/v1/communities/lianhu/stats").get_json()["community"]
     with answered.app_context():
         stats = scope_stats(current_version().id, None).communities[0][1]
-    assert summary[0] == ["Measure", "Value", "95% interval, low", "95% interval, high", "n"]
+    assert summary[0] == ["Measure", "Value", "Lower bound (95% CI)", "Upper bound (95% CI)", "n"]
     rows = {row[0]: row[1:] for row in summary[1:]}
     assert int(rows["Participants"][0]) == stats.participants == api["participants"] == 6
     labels = {"knowledge_awareness": "Knowledge awareness", "support": "Support", "satisfaction": "Satisfaction",

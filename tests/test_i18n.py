@@ -105,3 +105,14 @@ def test_dates_and_numbers_are_localised(survey, client):
     assert "年" in zh.split('class="muted"')[1][:80]
     assert "年" not in en.split('class="muted"')[1][:80]
     assert "100%" in en  # every answer right: knowledge awareness 100%
+
+
+@pytest.mark.parametrize("locale", sorted(LANGUAGES))
+def test_translations_keep_their_placeholders(locale):
+    """Babel's own checks: a translation with different placeholders would fail at compile time."""
+    problems = []
+    messages = catalog(locale)
+    for message in messages:
+        if message.id:
+            problems += [(message.id, str(error)) for error in message.check(messages)]
+    assert problems == []

@@ -37,7 +37,7 @@ def rate_labels():
 
 
 def _interval_headers():
-    return [_("Value"), _("95% interval, low"), _("95% interval, high"), _("n")]
+    return [_("Value"), _("Lower bound (95% CI)"), _("Upper bound (95% CI)"), _("n")]
 
 
 def _rate_cells(rate):
@@ -61,8 +61,8 @@ def summary_table(stats):
 
 def questions_table(stats):
     """Correct rate per knowledge question, in questionnaire order."""
-    table = Table(_("Questions"), [_("No."), _("Item id"), _("Question"), _("Correct rate"), _("95% interval, low"),
-                                   _("95% interval, high"), _("Answers")], percent_columns=frozenset({3, 4, 5}))
+    table = Table(_("Questions"), [_("No."), _("Item id"), _("Question"), _("Correct rate"), _("Lower bound (95% CI)"),
+                                   _("Upper bound (95% CI)"), _("Answers")], percent_columns=frozenset({3, 4, 5}))
     table.rows = [[number, item.id, item.text, *_rate_cells(rate)]
                   for number, (item, rate) in enumerate(stats.questions, start=1)]
     return table
