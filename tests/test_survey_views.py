@@ -222,3 +222,14 @@ def test_no_survey_published_is_explained(client, app):
     assert "The survey is not open yet" in page.text
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Response)) == 0
+
+
+def test_chooser_starts_on_the_placeholder_and_requires_a_community(client):
+    page = client.get("/survey/", headers=EN)
+    first_option = re.search(r"<option[^>]*>", page.text.split('name="community"')[1]).group(0)
+    assert 'value=""' in first_option  # the browser shows "Choose…", not a community chosen for the resident
+    response = client.post("/survey/start", headers=EN,
+                           data={"community": "", "csrf_token": csrf_token(page.text)})
+    assert response.status_code == 422
+    assert "Please choose your community." in response.text
+    assert client.get("/survey/section/1").status_code == 302

@@ -23,7 +23,8 @@ class StartForm(FlaskForm):
 
     def set_communities(self, streets):
         """Offer the communities grouped by street (an optgroup each)."""
-        self.community.choices = [SelectChoice("", _l("Choose…"), render_kw={"disabled": True})] + [
+        # The empty first option stays selectable so the browser shows it (not the first community) by default.
+        self.community.choices = [SelectChoice("", _l("Choose…"))] + [
             SelectChoice(community.code, community.name, optgroup=street.name)
             for street in streets
             for community in street.communities
