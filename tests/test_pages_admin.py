@@ -507,7 +507,7 @@ def image_count(app):
 
 
 def test_a_real_png_is_accepted_served_and_usable_in_a_page(app, editor):
-    response = upload(editor, image_bytes())
+    response = upload(editor, image_bytes(), headers=EN)  # the flash is written in the uploader's language
     assert response.status_code == 302
     with app.app_context():
         image = db.session.scalars(select(PageImage)).one()
