@@ -99,23 +99,35 @@ def measure_pages(app, repeat):
     return results
 
 
-def measure_submissions(app, repeat):
+def submitter(app):
+    """A callable that stores one complete, valid attempt through the real service (in ``app``)."""
     from survey.extensions import db
     from survey.questionnaire import services
     from tests.test_stats import raw_answers
 
-    with app.app_context():
-        version = services.current_version()
-        raw = raw_answers(version, [True, False, True])
-        community_id = 1
-        counter = iter(range(10**9))
+    counter = iter(range(10**9))
 
-        def call():
-            services.submit(version, community_id, services.participant_hash(f"bench-{next(counter)}-{time.time()}"),
-                            services.new_public_id(), raw)
-            db.session.expire_all()
+    def call():
+        with app.app_context():
+            version = services.current_version()
+            services.submit(version, 1, services.participant_hash(f"bench-{next(counter)}-{time.time()}"),
+                            services.new_public_id(), raw_answers(version, [True, False, True]))
+            db.session.remove()
 
-        return timed(call, repeat)
+    return call
+
+
+def measure_submissions(full, empty, repeat):
+    """Submissions on the full and the empty database, interleaved so machine noise hits both alike."""
+    calls = {"full": submitter(full), "empty": submitter(empty)}
+    samples = {"full": [], "empty": []}
+    for index in range(repeat * 2):
+        name = ("full", "empty")[index % 2] if (index // 2) % 2 == 0 else ("empty", "full")[index % 2]
+        started = time.perf_counter()
+        calls[name]()
+        samples[name].append((time.perf_counter() - started) * 1000)
+    return {name: {"p50_ms": round(statistics.median(values), 1), "max_ms": round(max(values), 1),
+                   "n": len(values)} for name, values in samples.items()}
 
 
 def main():
@@ -134,8 +146,8 @@ def main():
     empty = build_app(empty_path)
     prepare(empty, args.communities, 0)
     pages = measure_pages(full, args.repeat)
-    submit_full = measure_submissions(full, args.repeat * 4)
-    submit_empty = measure_submissions(empty, args.repeat * 4)
+    submissions = measure_submissions(full, empty, args.repeat * 10)
+    submit_full, submit_empty = submissions["full"], submissions["empty"]
     result = {
         "responses": args.responses, "communities": args.communities, **pages,
         "submission_full_db": submit_full, "submission_empty_db": submit_empty,

@@ -2,6 +2,7 @@
 from flask import current_app, g, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, get_translations
 from flask_login import current_user
+from markupsafe import Markup
 
 from .i18n import HTML_LANG, LANGUAGES, _, _l
 
@@ -60,6 +61,17 @@ def percent(value, digits=1):
     return "—" if value is None else f"{value * 100:.{digits}f}%"
 
 
+def rate_display(rate, points=False):
+    """A Rate as shown in tables and cards: a percentage, percentage points, "—" or "too few responses"."""
+    if rate.value is None:
+        if rate.suppressed:
+            return Markup('<span class="suppressed">%s</span>') % cached_gettext("too few responses")
+        return "—"
+    if points:
+        return f"{rate.value * 100:+.1f} {cached_gettext('pts')}"
+    return percent(rate.value)
+
+
 def init_app(app):
     """Register context processors and filters."""
     from .content import render_markdown
@@ -72,6 +84,7 @@ def init_app(app):
         newstyle=True,
     )
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["rate_display"] = rate_display
 
     from .campaign import get_campaign
 

@@ -4,6 +4,7 @@ from copy import copy
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from ..campaign import get_campaign
 from ..extensions import db
@@ -93,15 +94,19 @@ def scope_stats(version_id, community_ids=None, since=None, until=None, detail="
         visible_ids = set(db.session.scalars(community_ids))
     else:
         visible_ids = set(community_ids)
+    # The street comes joined, without its own list of communities (that would load them all again).
     visible = db.session.scalars(
         select(Community).join(Street).where(Community.id.in_(visible_ids)).order_by(*order)
+        .options(contains_eager(Community.street).lazyload(Street.communities))
     ).all() if visible_ids else []
     if not ranged and detail == "community" and visible:
         for community_id, counts in rollup_counts(version_id, [c.id for c in visible]).items():
             all_counts[community_id].items = counts.items
+    # Per-question rates per community only where a page shows them ("community" detail).
+    community_items = items if detail == "community" else []
     per_community = [
-        (c, compute(all_counts.get(c.id, Counts()), items, c.target_population, _target(c, default_share),
-                    min_count))
+        (c, compute(all_counts.get(c.id, Counts()), community_items, c.target_population,
+                    _target(c, default_share), min_count))
         for c in visible
     ]
     street_items = {} if ranged else cached_street_items
