@@ -57,10 +57,7 @@ def start():
     if version is None or not version.sections:
         abort(503)
     community = _community_by_code(form.community.data)
-    attempts.start(version, community)
-    token, is_new = attempts.token_or_new()
-    response = redirect(url_for(".section", number=1))
-    return attempts.ensure_participant_cookie(response, token) if is_new else response
+    return _begin(version, community)
 
 
 @bp.post("/survey/retake")
@@ -71,6 +68,11 @@ def retake():
     if not form.validate() or version is None:
         abort(400)
     community = _community_by_code(form.community.data)
+    return _begin(version, community)
+
+
+def _begin(version, community):
+    """Start an attempt and go to its first section, giving a new browser its participant cookie."""
     attempts.start(version, community)
     token, is_new = attempts.token_or_new()
     response = redirect(url_for(".section", number=1))
