@@ -66,6 +66,12 @@ def load(instance_path):
         "RATELIMIT_SWALLOW_ERRORS": True,  # a Redis outage must not take the site down
         "LOGIN_LIMIT_PER_CLIENT": os.environ.get("LOGIN_LIMIT_PER_CLIENT", "20 per 15 minutes"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        # Residents' limits, per client address (a community centre's shared wifi is one client; see README
+        # "Rate limits" for the arithmetic). RESIDENT_LIMITS_ENABLED=0 switches them off (load tests).
+        "RESIDENT_LIMITS_ENABLED": os.environ.get("RESIDENT_LIMITS_ENABLED", "1") != "0",
+        "SUBMIT_LIMIT_PER_CLIENT": os.environ.get("SUBMIT_LIMIT_PER_CLIENT", "300 per hour; 2000 per day"),
+        "SURVEY_LIMIT_PER_CLIENT": os.environ.get("SURVEY_LIMIT_PER_CLIENT", "5000 per hour"),
+        "CHECK_LIMIT_PER_CLIENT": os.environ.get("CHECK_LIMIT_PER_CLIENT", "10000 per hour"),
         # OWASP's argon2id baseline: 19 MiB, 2 iterations, 1 lane.
         "ARGON2_TIME_COST": 2,
         "ARGON2_MEMORY_COST": 19456,

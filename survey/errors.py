@@ -31,7 +31,7 @@ def render_error(status, title=None, detail=None):
     """Render the error page (or JSON for JSON clients) with ``status``."""
     default_title, default_detail = messages().get(status, messages()[400 if status < 500 else 500])
     title, detail = title or default_title, detail or default_detail
-    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+    if request.path.startswith("/api/") or request.is_json or request.accept_mimetypes.best == "application/json":
         return jsonify(error=title, detail=detail, status=status), status
     return render_template("errors/error.html", status=status, title=title, detail=detail), status
 
@@ -50,15 +50,19 @@ def init_app(app):
     @app.errorhandler(RateLimitExceeded)
     def _too_many(error):
         current = limiter.current_limit
-        seconds = max(0, current.reset_at - time.time()) if current is not None else 60
-        minutes = max(1, math.ceil(seconds / 60))
+        seconds = 60
+        if current is not None:
+            # reset_at is rounded up by a second; never promise more than the limit's own window.
+            seconds = min(current.reset_at - time.time(), current.limit.get_expiry())
+        seconds = max(1, math.ceil(seconds))
+        minutes = math.ceil(seconds / 60)
         response, status = render_error(
             429,
             _("Too many attempts"),
             ngettext("Please try again in %(num)d minute.", "Please try again in %(num)d minutes.", minutes),
         )
         response = app.make_response((response, status))
-        response.headers["Retry-After"] = str(int(seconds) or 60)
+        response.headers["Retry-After"] = str(seconds)
         return response
 
     @app.errorhandler(HTTPException)

@@ -18,3 +18,13 @@ def account_key():
     """Key a limit on the username being tried (case-folded), so guessing one account is slowed everywhere."""
     username = (request.form.get("username") or "").strip().casefold()[:64]
     return "a:" + hashlib.sha256(username.encode()).hexdigest()[:32]
+
+
+def configured(name):
+    """A limit value read from the configuration at request time, so tests and operators can change it."""
+    return lambda: current_app.config[name]
+
+
+def residents_exempt():
+    """True when the residents' limits are switched off (``RESIDENT_LIMITS_ENABLED=0``, for load tests)."""
+    return not current_app.config.get("RESIDENT_LIMITS_ENABLED", True)

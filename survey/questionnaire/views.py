@@ -1,11 +1,12 @@
 """The resident's practice survey: choose a community, answer section by section, see the result."""
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..errors import render_error
-from ..extensions import db
+from ..extensions import db, limiter
 from ..i18n import _
 from ..models import Community, QuestionnaireVersion, Street
+from ..ratelimit import configured, residents_exempt
 from . import attempt as attempts
 from . import services
 from .forms import RetakeForm, StartForm, field_name, section_form
@@ -13,6 +14,22 @@ from .results import describe_result
 from .scoring import InvalidAnswer, answer_labels, coerce, correct_answer_labels, key_for, score
 
 bp = Blueprint("questionnaire", __name__)
+
+
+def _not_a_submission():
+    """Only a forward POST of the last section can store a response; the submission limit skips the rest."""
+    if residents_exempt() or request.method != "POST" or "back" in request.form:
+        return True
+    version = services.current_version()
+    return version is None or (request.view_args or {}).get("number") != len(version.sections)
+
+
+# Per client address (salted daily hash, survey.ratelimit): every answer-saving POST shares one allowance;
+# stored responses have their own, smaller one, used up only when a response was really stored.
+survey_posts_limit = limiter.shared_limit(configured("SURVEY_LIMIT_PER_CLIENT"), scope="survey-posts",
+                                          methods=["POST"], exempt_when=residents_exempt)
+submission_limit = limiter.limit(configured("SUBMIT_LIMIT_PER_CLIENT"), scope="survey-submit", methods=["POST"],
+                                 exempt_when=_not_a_submission, deduct_when=lambda _: g.get("response_stored", False))
 
 
 def _streets():
@@ -46,6 +63,7 @@ def community_entry(code):
 
 
 @bp.post("/survey/start")
+@survey_posts_limit
 def start():
     """Begin a fresh attempt for the chosen community."""
     form = StartForm()
@@ -61,6 +79,7 @@ def start():
 
 
 @bp.post("/survey/retake")
+@survey_posts_limit
 def retake():
     """Start another (practice) attempt for the same community."""
     form = RetakeForm()
@@ -99,6 +118,8 @@ def _attempt_or_redirect():
 
 
 @bp.route("/survey/section/<int:number>", methods=["GET", "POST"])
+@survey_posts_limit
+@submission_limit
 def section(number):
     """Show one section; back/next keep the answers; the last section submits."""
     state, redirect_response = _attempt_or_redirect()
@@ -171,6 +192,7 @@ def _submit(attempt, version, sections):
         attempts.forget()
         return render_error(400, _("These answers could not be used"),
                             _("The questionnaire changed or the answers were altered. Please start again."))
+    g.response_stored = True
     attempts.finish(response)
     redirect_response = redirect(url_for(".result", public_id=response.public_id))
     return attempts.ensure_participant_cookie(redirect_response, token) if is_new else redirect_response
@@ -189,6 +211,7 @@ def result(public_id):
 
 
 @bp.post("/survey/check")
+@limiter.limit(configured("CHECK_LIMIT_PER_CLIENT"), scope="survey-check", exempt_when=residents_exempt)
 def check():
     """Instant check of one knowledge answer, by the same scoring code as the result page (JSON)."""
     payload = request.get_json(silent=True)
