@@ -12,8 +12,18 @@ from ..models import Page
 from ..participation import participation_board
 from ..questionnaire import attempt as attempts
 from ..questionnaire.services import current_version
+from . import prefs
 
 bp = Blueprint("public", __name__)
+# Every page (public and staff) draws the display toggles and renders the chosen classes on <html>.
+bp.app_context_processor(prefs.template_globals)
+
+
+def _same_site(target):
+    """``target`` when it is a path on this site, else the home page: never redirect to another host."""
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for(".home")
+    return target
 
 
 @bp.get("/")
@@ -65,11 +75,23 @@ def set_language(code):
         abort(404)
     session["lang"] = code
     session.permanent = True
-    target = request.args.get("next", "")
-    # Only same-site paths: never redirect to another host.
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for(".home")
-    return redirect(target)
+    return redirect(_same_site(request.args.get("next", "")))
+
+
+@bp.post("/prefs")
+def set_display():
+    """Remember large text / high contrast in a cookie; back to the page (or JSON for prefs.js)."""
+    form = prefs.DisplayForm()
+    if not form.validate():
+        abort(400)
+    chosen = prefs.apply(form, prefs.read())
+    if request.accept_mimetypes.best == "application/json":
+        response = jsonify(large=chosen.get("large", False), contrast=chosen.get("contrast", False),
+                           classes=prefs.html_classes(chosen))
+    else:
+        # 303: the browser comes back with GET, so a reload never re-sends the form.
+        response = redirect(_same_site(form.next.data or ""), code=303)
+    return prefs.remember(response, chosen)
 
 
 @bp.get("/healthz")
