@@ -66,6 +66,7 @@ def recount(version, community_ids, min_count):
                 metrics[item.metric][0] += bool(verdict.is_positive)
                 metrics[item.metric][1] += 1
     scores = [r.knowledge_correct / r.knowledge_total for r in counted]
+    assisted = sum(1 for r in counted if r.is_assisted)
     by_participant = defaultdict(list)
     for response in responses:
         by_participant[response.participant_hash].append(response)
@@ -78,7 +79,7 @@ def recount(version, community_ids, min_count):
                          - first[0].knowledge_correct / first[0].knowledge_total)
     return {
         "people": people, "knowledge": knowledge, "metrics": metrics, "per_item": per_item,
-        "average": sum(scores) / len(scores) if scores else None, "gains": gains,
+        "average": sum(scores) / len(scores) if scores else None, "gains": gains, "assisted": assisted,
     }
 
 
@@ -99,6 +100,7 @@ attempt = st.tuples(
     st.integers(min_value=0, max_value=3),  # community index
     st.integers(min_value=0, max_value=6),  # participant
     st.lists(st.booleans(), min_size=1, max_size=5),  # right/wrong pattern
+    st.booleans(),  # answered in assisted mode
 )
 
 
@@ -117,10 +119,10 @@ def test_stats_equal_a_brute_force_recount(ctx, version, attempts, min_count):
     campaign.min_count = min_count
     db.session.commit()
     communities = db.session.scalars(select(Community).order_by(Community.id)).all()[:4]
-    for community_index, participant, pattern in attempts:
+    for community_index, participant, pattern, assisted in attempts:
         # A participant's retakes stay in the community of the first attempt, as on a real phone.
         services.submit(version, communities[community_index].id, services.participant_hash(f"p{participant}"),
-                        services.new_public_id(), raw_answers(version, pattern))
+                        services.new_public_id(), raw_answers(version, pattern), assisted=assisted)
     everyone = {c.id for c in db.session.scalars(select(Community))}
     units = []
     # Both paths: the rollups (no date range) and the raw aggregates (a range that covers everything).
@@ -130,6 +132,7 @@ def test_stats_equal_a_brute_force_recount(ctx, version, attempts, min_count):
         expected = recount(version, ids, min_count)
         people = expected["people"]
         assert stats.participants == people
+        assert stats.assisted == expected["assisted"]
         assert_rate(stats.knowledge_awareness, *expected["knowledge"], people, min_count)
         for name, attribute in [("awareness", "campaign_awareness"), ("support", "support"),
                                 ("satisfaction", "satisfaction")]:
@@ -153,7 +156,8 @@ def test_rollups_can_be_rebuilt_from_raw_answers(ctx, version, runner):
     communities = db.session.scalars(select(Community).order_by(Community.id)).all()
     for number in range(12):
         services.submit(version, communities[number % 3].id, services.participant_hash(f"r{number % 8}"),
-                        services.new_public_id(), raw_answers(version, [number % 2 == 0, True]))
+                        services.new_public_id(), raw_answers(version, [number % 2 == 0, True]),
+                        assisted=number % 3 == 1)
     before = scope_stats(version.id)
     from survey.stats.rollup import rebuild
 
@@ -161,10 +165,13 @@ def test_rollups_can_be_rebuilt_from_raw_answers(ctx, version, runner):
     after = scope_stats(version.id)
     def figures(result):
         units = [result.district] + [stats for _, stats in result.communities]
-        return [(stats.participants, [(rate.value, rate.n) for _, rate in stats.rate_fields()],
+        return [(stats.participants, stats.assisted, [(rate.value, rate.n) for _, rate in stats.rate_fields()],
                  [(item.id, rate.value, rate.n) for item, rate in stats.questions]) for stats in units]
 
     assert _close(figures(after), figures(before))
+    # Counted attempts 1, 4 and 7 were assisted (from 8 on, r0…r7 retake: practice, not counted): 1 → c1, 4 → c1, 7 → c1.
+    assert after.district.assisted == 3
+    assert {c.id: stats.assisted for c, stats in after.communities if stats.assisted} == {communities[1].id: 3}
 
 
 def _close(left, right):

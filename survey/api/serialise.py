@@ -11,6 +11,7 @@ def stats_json(stats):
     """Every metric of one unit (community, street, district)."""
     return {
         "participants": stats.participants,
+        "assisted": stats.assisted,
         "population": stats.population,
         "target": stats.target,
         "target_progress": stats.target_progress,

@@ -1,7 +1,8 @@
 """Anonymous responses and their answers; no name, address or user-agent is ever stored."""
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String, Text, UniqueConstraint, false,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -38,6 +39,8 @@ class Response(db.Model):
     knowledge_correct: Mapped[int] = mapped_column(default=0)
     knowledge_total: Mapped[int] = mapped_column(default=0)
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Answered on a shared phone in assisted mode (a community worker helping); which worker is not stored.
+    is_assisted: Mapped[bool] = mapped_column(default=False, server_default=false())
     answers = relationship("Answer", back_populates="response", cascade="all, delete-orphan")
     community = relationship("Community")
     version = relationship("QuestionnaireVersion")

@@ -5,7 +5,7 @@ service adds rows up, and ``flask --app app stats check`` compares them with a r
 """
 from datetime import date
 
-from sqlalchemy import Float, ForeignKey
+from sqlalchemy import Float, ForeignKey, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
@@ -25,6 +25,8 @@ class StatsDay(db.Model):
     score_squares: Mapped[float] = mapped_column(Float, default=0.0)
     knowledge_correct: Mapped[int] = mapped_column(default=0)
     knowledge_answers: Mapped[int] = mapped_column(default=0)
+    # Of ``participants``, how many answered in assisted mode on a community worker's phone.
+    assisted: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
     def __repr__(self):
         return f"<StatsDay v{self.version_id} c{self.community_id} {self.day}>"

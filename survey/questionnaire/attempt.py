@@ -7,9 +7,11 @@ PARTICIPANT_COOKIE = "participant"
 PARTICIPANT_MAX_AGE = 60 * 60 * 24 * 365 * 2
 
 
-def start(version, community):
-    """Begin a fresh attempt and return it."""
+def start(version, community, assisted=False):
+    """Begin a fresh attempt and return it (``assisted``: started in assisted mode, see survey/assisted)."""
     attempt = {"id": new_public_id(), "version": version.id, "community": community.id, "answers": {}}
+    if assisted:
+        attempt["assisted"] = True
     session["attempt"] = attempt
     session.permanent = True
     return attempt
@@ -31,6 +33,13 @@ def store_answers(attempt, answers):
             stored[str(item_id)] = sorted(value) if isinstance(value, (set, frozenset)) else value
     attempt["answers"] = stored
     session["attempt"] = attempt
+
+
+def visit(attempt, number):
+    """Remember the section the resident is on, so coming back to the survey resumes there."""
+    if attempt.get("section") != number:
+        attempt["section"] = number
+        session["attempt"] = attempt
 
 
 def answers(attempt):
@@ -77,3 +86,10 @@ def last_result():
 def forget():
     """Drop the attempt in progress."""
     session.pop("attempt", None)
+
+
+def new_resident(response):
+    """Make this device a new anonymous participant: no attempt in progress, no last result, a fresh cookie."""
+    session.pop("attempt", None)
+    session.pop("last_result", None)
+    return ensure_participant_cookie(response, new_participant_token())

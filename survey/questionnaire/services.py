@@ -171,12 +171,13 @@ def find_response(public_id):
     return db.session.scalar(select(Response).where(Response.public_id == public_id))
 
 
-def submit(version, community_id, participant, public_id, raw_answers):
+def submit(version, community_id, participant, public_id, raw_answers, assisted=False):
     """Score and store one attempt exactly once; return the stored Response.
 
     Posting the same attempt again (a double tap, a retry after a dropped connection) returns the
     response already stored. The first completed attempt per participant and version is counted;
-    the database's partial unique index settles a race between two first attempts.
+    the database's partial unique index settles a race between two first attempts. ``assisted``
+    marks an attempt made in assisted mode (a community worker's shared phone).
     """
     existing = find_response(public_id)
     if existing is not None:
@@ -189,6 +190,7 @@ def submit(version, community_id, participant, public_id, raw_answers):
             .where(Response.version_id == version.id, Response.participant_hash == participant)
         )
         response = build_response(version, community_id, participant, public_id, scored)
+        response.is_assisted = bool(assisted)
         response.attempt_number = previous + 1
         response.is_counted = previous == 0
         gains_before = {} if response.is_counted else rollup.gain_contributions(version.id, [participant])
@@ -212,6 +214,7 @@ def submit(version, community_id, participant, public_id, raw_answers):
 def _rollup_columns(response):
     return {"version_id": response.version_id, "community_id": response.community_id,
             "submitted_at": response.submitted_at, "is_counted": response.is_counted,
+            "is_assisted": response.is_assisted,
             "knowledge_correct": response.knowledge_correct, "knowledge_total": response.knowledge_total}
 
 

@@ -44,6 +44,8 @@ class Counts:
     gain_sum: float = 0.0
     gain_squares: float = 0.0
     gain_participants: int = 0
+    # Of ``participants``, those who answered in assisted mode (a community worker's shared phone).
+    assisted: int = 0
     # Per item (only where a page shows questions) and per category (knowledge, each metric): ItemCounts.
     items: dict = field(default_factory=lambda: defaultdict(ItemCounts))
     categories: dict = field(default_factory=lambda: defaultdict(ItemCounts))
@@ -57,6 +59,7 @@ class Counts:
         self.gain_sum += other.gain_sum
         self.gain_squares += other.gain_squares
         self.gain_participants += other.gain_participants
+        self.assisted += other.assisted
         for item_id, item_counts in other.items.items():
             self.items[item_id].add(item_counts)
         for name, category_counts in other.categories.items():
@@ -119,13 +122,15 @@ def rollup_counts(version_id, community_ids=None, with_items=True):
         query = query.where(model.version_id == version_id)
         return query if community_ids is None else query.where(model.community_id.in_(community_ids))
 
-    for community_id, people, scored, total, squares in db.session.execute(scoped(
+    for community_id, people, scored, total, squares, assisted in db.session.execute(scoped(
         select(StatsDay.community_id, func.sum(StatsDay.participants), func.sum(StatsDay.scored_attempts),
-               func.sum(StatsDay.score_sum), func.sum(StatsDay.score_squares)).group_by(StatsDay.community_id),
+               func.sum(StatsDay.score_sum), func.sum(StatsDay.score_squares), func.sum(StatsDay.assisted))
+        .group_by(StatsDay.community_id),
         StatsDay,
     )):
         counts = result[community_id]
         counts.participants, counts.scored_attempts = int(people or 0), int(scored or 0)
+        counts.assisted = int(assisted or 0)
         counts.score_sum, counts.score_squares = float(total or 0), float(squares or 0)
     sums = (func.sum(StatsItem.answered), func.sum(StatsItem.correct), func.sum(StatsItem.scored),
             func.sum(StatsItem.positive), func.sum(StatsItem.rated))
@@ -178,13 +183,15 @@ def raw_counts(version_id, community_ids=None, since=None, until=None):
     result = defaultdict(Counts)
     score = _score()
     query = select(
-        Response.community_id, func.count(), func.sum(score), func.sum(score * score), func.count(score)
+        Response.community_id, func.count(), func.sum(score), func.sum(score * score), func.count(score),
+        func.sum(case((Response.is_assisted.is_(True), 1), else_=0)),
     ).where(counted).group_by(Response.community_id)
-    for community_id, participants, score_sum, squares, scored in db.session.execute(
+    for community_id, participants, score_sum, squares, scored, assisted in db.session.execute(
         _window(_scoped(query, community_ids), since, until)
     ):
         counts = result[community_id]
         counts.participants, counts.scored_attempts = participants, scored
+        counts.assisted = int(assisted or 0)
         counts.score_sum, counts.score_squares = float(score_sum or 0), float(squares or 0)
 
     query = (

@@ -23,6 +23,7 @@ class Stats:
     average_score: Rate
     learning_gain: Rate
     questions: list = field(default_factory=list)  # [(item, Rate)] knowledge items, questionnaire order
+    assisted: int = 0  # participants who answered in assisted mode (counted in ``participants`` too)
 
     def rate_fields(self):
         """(name, Rate) for the headline rates, in display order."""
@@ -77,6 +78,7 @@ def compute(counts, items, population, target, min_count):
         learning_gain=mean_interval(counts.gain_sum, counts.gain_squares, counts.gain_participants,
                                     counts.gain_participants, min_count),
         questions=questions,
+        assisted=counts.assisted,
     )
 
 

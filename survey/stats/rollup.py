@@ -9,7 +9,7 @@ from ..extensions import db
 from ..models import Answer, Response, StatsDay, StatsGain, StatsItem
 
 DAY_SUMS = ("participants", "scored_attempts", "score_sum", "score_squares", "knowledge_correct",
-            "knowledge_answers")
+            "knowledge_answers", "assisted")
 ITEM_SUMS = ("answered", "scored", "correct", "rated", "positive")
 GAIN_SUMS = ("participants", "gain_sum", "gain_squares")
 
@@ -40,6 +40,7 @@ def add_counted(entries):
         version_id, community_id = columns["version_id"], columns["community_id"]
         day = days[(version_id, community_id, columns["submitted_at"].date())]
         day["participants"] += 1
+        day["assisted"] += int(bool(columns.get("is_assisted")))
         score = _score(columns["knowledge_correct"], columns["knowledge_total"])
         if score is not None:
             day["scored_attempts"] += 1
@@ -120,15 +121,17 @@ def rebuild(version_id=None):
     day = func.date(Response.submitted_at)
     score = case((Response.knowledge_total > 0, cast(Response.knowledge_correct, Float) / Response.knowledge_total),
                  else_=None)
+    assisted = func.sum(case((Response.is_assisted.is_(True), 1), else_=0))
     days = {}
-    for v, c, d, people, scored, total, squares in db.session.execute(
+    for v, c, d, people, scored, total, squares, helped in db.session.execute(
         select(Response.version_id, Response.community_id, day, func.count(), func.count(score), func.sum(score),
-               func.sum(score * score)).where(*counted).group_by(Response.version_id, Response.community_id, day)
+               func.sum(score * score), assisted)
+        .where(*counted).group_by(Response.version_id, Response.community_id, day)
     ):
         days[(v, c, _as_date(d))] = {"version_id": v, "community_id": c, "day": _as_date(d), "participants": people,
                                      "scored_attempts": scored, "score_sum": float(total or 0),
                                      "score_squares": float(squares or 0), "knowledge_correct": 0,
-                                     "knowledge_answers": 0}
+                                     "knowledge_answers": 0, "assisted": int(helped or 0)}
     items = defaultdict(lambda: dict.fromkeys(ITEM_SUMS, 0))
     for v, c, d, item_id, answered, scored, correct, rated, positive in db.session.execute(
         select(Response.version_id, Response.community_id, day, Answer.item_id, func.count(),
