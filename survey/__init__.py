@@ -29,7 +29,7 @@ def create_app(config=None):
 
 def register_extensions(app):
     """Bind the extension objects and the request hooks they rely on."""
-    from . import database, security, templating
+    from . import assisted, database, security, templating
     from .i18n import N_, _, select_locale
 
     db.init_app(app)
@@ -48,6 +48,7 @@ def register_extensions(app):
     database.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    assisted.init_app(app)
 
 
 def register_blueprints(app):
@@ -55,6 +56,7 @@ def register_blueprints(app):
     from .admin.views import bp as admin_bp
     from .api.token_views import bp as tokens_bp
     from .api.views import bp as api_bp
+    from .assisted.views import bp as assisted_bp
     from .auth.views import bp as auth_bp
     from .bank.views import bp as bank_bp
     from .communities_admin.views import bp as communities_admin_bp
@@ -79,6 +81,7 @@ def register_blueprints(app):
     app.register_blueprint(bank_bp)
     app.register_blueprint(study_bp)
     app.register_blueprint(communities_admin_bp)
+    app.register_blueprint(assisted_bp)
 
 
 def register_errorhandlers(app):

@@ -129,6 +129,7 @@ def stats_check():
         for community_id in set(fast) | set(slow):
             a, b = fast.get(community_id), slow.get(community_id)
             same = a is not None and b is not None and a.participants == b.participants and \
+                a.assisted == b.assisted and \
                 dict(a.items) == dict(b.items) and a.gain_participants == b.gain_participants and \
                 abs(a.score_sum - b.score_sum) < 1e-6 and abs(a.gain_sum - b.gain_sum) < 1e-6
             if not same:

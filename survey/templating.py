@@ -11,6 +11,7 @@ STAFF_NAV = [
     ("admin.index", _l("Staff home"), ("admin", "editor", "district", "street", "community")),
     ("dashboard.index", _l("Dashboard"), ("admin", "district", "street", "community")),
     ("posters.index", _l("Posters"), ("admin", "district", "street", "community")),
+    ("assisted.index", _l("Assisted mode"), ("admin", "district", "street", "community")),
     ("pages_admin.index", _l("Pages"), ("admin", "editor")),
     ("bank.index", _l("Question bank"), ("admin", "editor")),
     ("communities_admin.index", _l("Communities"), ("admin",)),

@@ -1,8 +1,17 @@
 """Anonymous responses and their answers; no name, address or user-agent is ever stored."""
 from datetime import datetime
 
-from sqlalchemy import (CheckConstraint, ForeignKey, ForeignKeyConstraint, Index, String, Text, UniqueConstraint, false,
-                        text)
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
