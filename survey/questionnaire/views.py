@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from .. import assisted
 from ..errors import render_error
 from ..extensions import db, limiter
 from ..i18n import _
@@ -32,6 +33,22 @@ submission_limit = limiter.limit(configured("SUBMIT_LIMIT_PER_CLIENT"), scope="s
                                  exempt_when=_not_a_submission, deduct_when=lambda _: g.get("response_stored", False))
 
 
+@bp.after_request
+def _redirect_for_script(response):
+    """For the survey script's own POSTs (``X-Survey-Fetch: 1``) a redirect becomes 204 + ``X-Survey-Location``.
+
+    The script then opens that address itself: fetch would otherwise follow the redirect, and the page it
+    fetched would use up the flashed message meant for the resident.
+    """
+    location = response.headers.get("Location")
+    if request.headers.get("X-Survey-Fetch") == "1" and location and response.status_code in (301, 302, 303, 307, 308):
+        del response.headers["Location"]
+        response.headers["X-Survey-Location"] = location
+        response.status_code = 204
+        response.set_data(b"")
+    return response
+
+
 def _streets():
     return db.session.scalars(select(Street).order_by(Street.position, Street.code)).all()
 
@@ -45,8 +62,9 @@ def _community_by_code(code):
 
 @bp.get("/survey/")
 def choose():
-    """Let the resident pick street and community before starting."""
-    form = StartForm()
+    """Let the resident pick street and community before starting (in assisted mode, the worker's community)."""
+    mode = assisted.current()
+    form = StartForm(data={"community": mode.community.code} if mode else None)
     form.set_communities(_streets())
     return render_template("questionnaire/choose.html", form=form, community=None,
                            in_progress=attempts.current(), version=services.current_version())
@@ -91,10 +109,18 @@ def retake():
 
 
 def _begin(version, community):
-    """Start an attempt and go to its first section, giving a new browser its participant cookie."""
+    """Start an attempt and go to its first section, giving a new browser its participant cookie.
+
+    In assisted mode every attempt is a new resident: a fresh participant, and the previous
+    resident's result is no longer linked from this device.
+    """
+    response = redirect(url_for(".section", number=1))
+    if assisted.current() is not None:
+        attempts.new_resident(response)
+        attempts.start(version, community, assisted=True)
+        return response
     attempts.start(version, community)
     token, is_new = attempts.token_or_new()
-    response = redirect(url_for(".section", number=1))
     return attempts.ensure_participant_cookie(response, token) if is_new else response
 
 
@@ -133,9 +159,10 @@ def section(number):
     is_last = number == len(sections)
     stored = attempts.answers(attempt)
     if request.method == "GET":
+        attempts.visit(attempt, number)
         data = {field_name(item): stored.get(item.id) for item in current_section.items}
         form = section_form(current_section, number == 1, is_last, data=data)
-        return _render_section(form, version, sections, number, stored)
+        return _render_section(form, attempt, version, sections, number, stored)
     known = {field_name(item) for item in current_section.items}
     if any(key.startswith("item-") and key not in known for key in request.form):
         # An answer to a question that is not on this page (another section or another version).
@@ -152,14 +179,14 @@ def section(number):
     if going_back:
         return redirect(url_for(".section", number=number - 1))
     if not is_valid:
-        return _render_section(form, version, sections, number, attempts.answers(attempt)), 422
+        return _render_section(form, attempt, version, sections, number, attempts.answers(attempt)), 422
     if not is_last:
         return redirect(url_for(".section", number=number + 1))
     return _submit(attempt, version, sections)
 
 
-def _render_section(form, version, sections, number, stored):
-    """Render a section page with its progress figures."""
+def _render_section(form, attempt, version, sections, number, stored):
+    """Render a section page with its progress figures (and the attempt's keys for the browser's saved copy)."""
     total = len(version.items)
     first_number = sum(len(s.items) for s in sections[: number - 1]) + 1
     return render_template(
@@ -172,6 +199,8 @@ def _render_section(form, version, sections, number, stored):
         answered=sum(1 for item in version.items if item.id in stored),
         total=total,
         field_name=field_name,
+        attempt_id=attempt["id"],
+        version=version,
     )
 
 
@@ -180,7 +209,8 @@ def _submit(attempt, version, sections):
     token, is_new = attempts.token_or_new()
     try:
         response = services.submit(
-            version, attempt["community"], services.participant_hash(token), attempt["id"], attempts.answers(attempt)
+            version, attempt["community"], services.participant_hash(token), attempt["id"], attempts.answers(attempt),
+            assisted=attempt.get("assisted", False),
         )
     except services.IncompleteSubmission as missing:
         for position, candidate in enumerate(sections, start=1):
