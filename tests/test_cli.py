@@ -1,9 +1,13 @@
 """The command-line tools: seed-demo and simulate-responses, including bad arguments."""
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import func, select
 
 from survey.extensions import db
 from survey.models import Community, Response
 from survey.questionnaire import services
+from survey.questionnaire.scoring import coerce, key_for, score
+from survey.questionnaire.services import current_version
 
 
 def test_seed_demo_refuses_a_database_with_content(runner):
@@ -44,9 +48,18 @@ def test_simulate_responses_stores_scored_responses(runner, app):
         counted = [r for r in stored if r.is_counted]
         assert len(counted) == len({r.participant_hash for r in stored})  # one counted attempt per participant
         assert len(counted) < 300  # some were retakes
-        for response in stored[:50]:
-            # Stored scores equal a re-scoring of the stored raw answers.
+        keys = {item.id: key_for(item) for item in current_version().items}
+        now = datetime.now(UTC).replace(tzinfo=None)
+        for response in stored:
+            # Every stored answer scores the same when the real scorer reads it back from the database.
             assert response.knowledge_correct == sum(1 for a in response.answers if a.is_correct)
+            for answer in response.answers:
+                key = keys[answer.item_id]
+                raw = (answer.text if key.question_type == "fillin" else
+                       [c.option_id for c in answer.choices] if key.question_type == "multiple" else answer.option_id)
+                verdict = score(key, coerce(key, raw))
+                assert (answer.is_correct, answer.is_positive) == (verdict.is_correct, verdict.is_positive)
+            assert now - timedelta(days=31) < response.submitted_at <= now
 
 
 def test_simulate_responses_for_one_community(runner, app):

@@ -1,4 +1,6 @@
 """Dashboards: what each role may read, the numbers shown, filters and bad input."""
+import re
+
 import pytest
 
 from survey.questionnaire.services import current_version
@@ -96,6 +98,16 @@ def test_district_ranking_sorts_by_the_chosen_measure(answered, auth, client):
     ranking = page.text.split('class="data-table ranking"')[1]
     assert ranking.index("Binhe Community") < ranking.index("Lianhu Community")
     assert 'aria-sort="ascending"' in page.text
+
+
+def test_every_ranked_community_links_to_its_own_dashboard(answered, auth, client):
+    auth.as_role("district")
+    ranking = client.get("/admin/dashboard/district", headers=EN).text.split('class="data-table ranking"')[1]
+    links = re.findall(r'<a href="(/admin/dashboard/community/[^"]+)">([^<]+)</a>', ranking)
+    assert ("/admin/dashboard/community/lianhu?version=1", "Lianhu Community") in links
+    assert len(links) == 9 and len({href for href, _name in links}) == 9
+    for href, _name in links:
+        assert client.get(href, headers=EN).status_code == 200
 
 
 def test_heat_map_marks_weak_spots(answered, auth, client):

@@ -89,8 +89,11 @@ def _rollup_page(template, title, unit_stats, community_ids, form, version, sinc
     key, descending = _ranking_args()
     people_chart, awareness_chart, table = services.trend(
         version.id, community_ids, since, until, unit_stats(result).target, marker_label=_("Inspection day"))
+    # One url_for for hundreds of rows: codes are [a-z0-9-] (CODE_PATTERN), so they need no quoting.
+    link = url_for(".community", code="~", version=version.number)
+    community_link = {c.code: link.replace("/~?", f"/{c.code}?", 1) for c, _stats in result.communities}
     return render_template(
-        template, title=title, stats=unit_stats(result), result=result,
+        template, title=title, stats=unit_stats(result), result=result, community_link=community_link,
         ranking=services.ranking(result.communities, key, descending), sort=key, descending=descending,
         missed=services.most_missed(unit_stats(result)), people_chart=people_chart,
         awareness_chart=awareness_chart, trend_table=table, min_count=result.min_count,

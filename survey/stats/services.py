@@ -4,13 +4,68 @@ from copy import copy
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager
 
 from ..campaign import get_campaign
 from ..extensions import db
-from ..models import Community, Response, Street
+from ..i18n import content_locales
+from ..models import Community, CommunityTranslation, Response, Street, StreetTranslation
+from ..models.base import current_locale
 from .counts import Counts, community_counts, item_totals, rollup, rollup_counts, version_items
 from .metrics import compute
+
+
+class Unit:
+    """A street or community as the figures need it: id, code, names per locale — plain data, not ORM.
+
+    ``name`` reads the current locale like the models do, so a page or an API call in another
+    language names units the same way.
+    """
+
+    __slots__ = ("id", "code", "names", "street", "street_id", "target_population", "target_share")
+
+    def __init__(self, id, code, street=None, target_population=None, target_share=None):
+        self.id, self.code, self.names, self.street = id, code, {}, street
+        self.street_id = street.id if street is not None else None
+        self.target_population, self.target_share = target_population, target_share
+
+    def tr(self, field, locale=None):
+        """Like ``Translatable.tr``: the name in ``locale`` (default: the current one), with the same fallback."""
+        if field != "name":
+            raise AttributeError(field)
+        for code in content_locales(locale or current_locale()):
+            if code in self.names:
+                return self.names[code]
+        return None
+
+    @property
+    def name(self):
+        """The name in the current locale."""
+        return self.tr("name")
+
+    def __repr__(self):
+        return f"<Unit {self.code}>"
+
+
+def directory():
+    """Every street and community as Units, in street then community order: ``[community Unit]``."""
+    streets = {}
+    for street_id, code in db.session.execute(select(Street.id, Street.code)):
+        streets[street_id] = Unit(street_id, code)
+    for street_id, locale, name in db.session.execute(
+            select(StreetTranslation.street_id, StreetTranslation.locale, StreetTranslation.name)):
+        streets[street_id].names[locale] = name
+    street_order = {street_id: order for order, (street_id,) in enumerate(db.session.execute(
+        select(Street.id).order_by(Street.position, Street.code)))}
+    communities = {}
+    for community_id, code, street_id, population, share in db.session.execute(
+            select(Community.id, Community.code, Community.street_id, Community.target_population,
+                   Community.target_share).order_by(Community.position, Community.code)):
+        communities[community_id] = Unit(community_id, code, streets[street_id], population, share)
+    for community_id, locale, name in db.session.execute(
+            select(CommunityTranslation.community_id, CommunityTranslation.locale, CommunityTranslation.name)):
+        communities[community_id].names[locale] = name
+    # Stable sort: communities keep their own order within each street.
+    return sorted(communities.values(), key=lambda unit: street_order[unit.street_id])
 
 
 @dataclass
@@ -18,8 +73,8 @@ class ScopeStats:
     """Figures for the communities a viewer may see, their streets, and the whole district."""
 
     version_id: int
-    communities: list  # [(Community, Stats)] in street/community order
-    streets: list  # [(Street, Stats)] streets with at least one visible community
+    communities: list  # [(community Unit, Stats)] in street/community order
+    streets: list  # [(street Unit, Stats)] streets with at least one visible community
     district: object  # Stats over every community (aggregate only)
     scope: object  # Stats over the visible communities together
     min_count: int
@@ -82,23 +137,14 @@ def scope_stats(version_id, community_ids=None, since=None, until=None, detail="
         cached_counts, cached_street_items, cached_district_items = _cached_rollups(version_id)
         # Copies: per-item detail is attached below and must not leak into the cache.
         all_counts = defaultdict(Counts, {cid: copy(counts) for cid, counts in cached_counts.items()})
-    # Plain rows for every community (targets only); full objects just for the ones shown.
-    order = (Street.position, Street.code, Community.position, Community.code)
-    all_communities = db.session.execute(
-        select(Community.id, Community.street_id, Community.target_population, Community.target_share)
-        .join(Street).order_by(*order)
-    ).all()
+    all_communities = directory()
     if community_ids is None:
         visible_ids = {c.id for c in all_communities}
     elif hasattr(community_ids, "subquery") or hasattr(community_ids, "scalar_subquery"):
         visible_ids = set(db.session.scalars(community_ids))
     else:
         visible_ids = set(community_ids)
-    # The street comes joined, without its own list of communities (that would load them all again).
-    visible = db.session.scalars(
-        select(Community).join(Street).where(Community.id.in_(visible_ids)).order_by(*order)
-        .options(contains_eager(Community.street).lazyload(Street.communities))
-    ).all() if visible_ids else []
+    visible = [c for c in all_communities if c.id in visible_ids]
     if not ranged and detail == "community" and visible:
         for community_id, counts in rollup_counts(version_id, [c.id for c in visible]).items():
             all_counts[community_id].items = counts.items
@@ -110,19 +156,24 @@ def scope_stats(version_id, community_ids=None, since=None, until=None, detail="
         for c in visible
     ]
     street_items = {} if ranged else cached_street_items
+    members_of = defaultdict(list)
+    for c in all_communities:
+        members_of[c.street_id].append(c)
     streets = []
-    for street_id in dict.fromkeys(c.street_id for c in visible):
-        members = [c for c in all_communities if c.street_id == street_id]
+    for street in dict.fromkeys(c.street for c in visible):
+        members = members_of[street.id]
         counts = rollup(all_counts.get(c.id, Counts()) for c in members)
         if not ranged:
-            counts.items = street_items.get(street_id, {})
-        street = next(c.street for c in visible if c.street_id == street_id)
+            counts.items = street_items.get(street.id, {})
         streets.append((street, _unit_stats(counts, members, items, default_share, min_count)))
     district_counts = rollup(all_counts.values())
     scope_counts = rollup(all_counts.get(c.id, Counts()) for c in visible)
     if not ranged:
         district_counts.items = cached_district_items
-        scope_counts.items = item_totals(version_id, [c.id for c in visible]) if visible else {}
+        if len(visible) == len(all_communities):
+            scope_counts.items = cached_district_items
+        else:
+            scope_counts.items = item_totals(version_id, [c.id for c in visible]) if visible else {}
     district = _unit_stats(district_counts, all_communities, items, default_share, min_count)
     scope = _unit_stats(scope_counts, visible, items, default_share, min_count)
     return ScopeStats(version_id, per_community, streets, district, scope, min_count)
