@@ -87,9 +87,8 @@ def test_worker_switches_it_on_and_residents_take_turns(phone, live_app, answer_
     complete_sections(page, answer_key)
     expect_score(page, total, total)
     # Counted as a first attempt: no "practice attempt" line.
-    expect(page.locator("main")).not_to_contain_text(
-        translated(live_app, "zh-CN", "Practice attempt %(number)d. Only your first attempt counts; practice helps you learn.",
-                   number=2))
+    practice = "Practice attempt %(number)d. Only your first attempt counts; practice helps you learn."
+    expect(page.locator("main")).not_to_contain_text(translated(live_app, "zh-CN", practice, number=2))
     assert participant_cookie(phone) == second
 
     assert responses_of(live_app, [first]) == [(True, True, "lianhu")]

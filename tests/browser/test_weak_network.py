@@ -28,7 +28,7 @@ RESULT_URL = re.compile(r"/survey/result/[0-9a-f]+$")
 
 def saved_attempts(page):
     """How many attempts the phone keeps in localStorage."""
-    return page.evaluate("Object.keys(localStorage).filter(function (k) { return k.indexOf('civic-survey:') === 0; }).length")
+    return page.evaluate("Object.keys(localStorage).filter((key) => key.startsWith('civic-survey:')).length")
 
 
 def answer_up_to_last_part(page, key):
@@ -138,3 +138,25 @@ def test_a_reload_or_a_closed_tab_keeps_the_answers(phone_factory, live_app, ans
     expect_section_page(page, 2, second)
     for item in second:
         expect_answered(page, item)
+
+
+def test_a_part_sent_with_a_question_left_out_shows_the_servers_messages(phone_factory, live_app, answer_key):
+    page = phone_factory("en-US").new_page()
+    first = answer_key.sections[0]
+    open_home(page, "en-US")
+    start_survey(page)
+    for item in first[1:]:
+        answer_item(page, item)
+    page.locator("#forward").click()
+    # The server's page comes back in place (same address), with its messages and the script working again.
+    expect(page.locator("#error-summary")).to_be_visible()
+    expect(page.locator(f"fieldset.question[data-item='{first[0].id}'] .error")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/survey/section/1$"))
+    knowledge = sum(1 for item in first if item.is_knowledge)
+    expect(page.locator(".check-button")).to_have_count(knowledge)
+    for item in first[1:]:
+        expect_answered(page, item)
+    shot(page, "weak-network-validation")
+    answer_item(page, first[0])
+    page.locator("#forward").click()
+    expect_section_page(page, 2, answer_key.sections[1])
