@@ -1,0 +1,130 @@
+"""The targets of issue 6, checked against one run's results, and the table ``make bench`` prints."""
+
+# Which baseline each product scenario is read against (throughput ratio = product req/s ÷ baseline req/s).
+BASELINE_OF = {
+    "home": "template_page",
+    "survey_page": "template_page",
+    "submission": "insert_{engine}",
+    "community_dashboard": "template_page",
+    "district_ranking": "template_page",
+    "stats_api": "hello",
+}
+LABELS = {
+    "hello": "hello (bare)",
+    "template_page": "~6 KB template page (bare)",
+    "insert_sqlite": "one-row insert, SQLite (bare)",
+    "insert_postgresql": "one-row insert, PostgreSQL (bare)",
+    "home": "home page",
+    "survey_page": "survey page (part 1)",
+    "submission": "full submission POST",
+    "community_dashboard": "community dashboard",
+    "district_ranking": "district ranking",
+    "stats_api": "stats API (community)",
+}
+
+
+def _target(name, engine, value, op, goal, unit, note=""):
+    """One target: ``value op goal``; ``half`` is the CI floor (half a ratio/rate, twice a time or size)."""
+    if value is None:
+        return {"name": name, "engine": engine, "value": None, "op": op, "goal": goal, "unit": unit,
+                "result": "FAIL", "below_half": True, "note": note or "not measured"}
+    met = value >= goal if op == ">=" else value <= goal
+    half = goal / 2 if op == ">=" else goal * 2
+    below_half = value < half if op == ">=" else value > half
+    return {"name": name, "engine": engine, "value": value, "op": op, "goal": goal, "unit": unit,
+            "result": "PASS" if met else "FAIL", "below_half": below_half, "note": note}
+
+
+def ratio(result, engine, scenario):
+    """Throughput of ``scenario`` on ``engine`` ÷ its baseline's, or None."""
+    figures = result["engines"][engine]["scenarios"].get(scenario)
+    baseline = result["baselines"].get(BASELINE_OF[scenario].format(engine=engine))
+    if not figures or not baseline or not baseline["rps"]:
+        return None
+    return round(figures["rps"] / baseline["rps"], 3)
+
+
+def targets(result):
+    """Every target of the issue, per engine."""
+    checks = []
+    for engine, data in result["engines"].items():
+        scenarios = data["scenarios"]
+
+        def latency(scenario, key, scenarios=scenarios):
+            return scenarios[scenario][key] if scenario in scenarios else None
+
+        export = data.get("export") or {}
+        checks += [
+            _target("survey page GET ÷ bare template page", engine, ratio(result, engine, "survey_page"), ">=", 0.70,
+                    "×"),
+            _target("submission POST ÷ bare insert", engine, ratio(result, engine, "submission"), ">=", 0.50, "×"),
+            _target("submission POST p99", engine, latency("submission", "p99_ms"), "<=", 100, "ms"),
+            _target("community dashboard p50", engine, latency("community_dashboard", "p50_ms"), "<=", 20, "ms"),
+            _target("community stats API p50", engine, latency("stats_api", "p50_ms"), "<=", 20, "ms"),
+            _target("district ranking p50", engine, latency("district_ranking", "p50_ms"), "<=", 100, "ms"),
+            _target("raw export time", engine, export.get("seconds"), "<=", 60, "s",
+                    f"{export.get('responses', 0):,} responses"),
+            _target("raw export peak memory", engine, export.get("peak_mb"), "<=", 200, "MB"),
+            _target("simulate-responses rate", engine, data["database"]["simulate"].get("rate"), ">=", 20000, "/s",
+                    data["database"]["simulate"].get("source", "")),
+        ]
+    return checks
+
+
+def harness_failures(result):
+    """Problems that make the run itself invalid, whatever the speed: wrong statuses, lost submissions, recount."""
+    problems = []
+    groups = [("baseline", result["baselines"])] + [(engine, data["scenarios"])
+                                                    for engine, data in result["engines"].items()]
+    for engine, scenarios in groups:
+        for name, figures in scenarios.items():
+            if not figures.get("ok"):
+                problems.append(f"{engine} {name}: {figures.get('problem', 'failed')}")
+    for engine, data in result["engines"].items():
+        if not data.get("stats_check", {}).get("ok"):
+            problems.append(f"{engine}: `flask stats check` after the load: {data.get('stats_check')}")
+        if not (data.get("export") or {}).get("ok"):
+            problems.append(f"{engine}: the raw export failed: {data.get('export')}")
+    return problems
+
+
+def _row(cells, widths):
+    return "  ".join(str(cell).rjust(width) if index else str(cell).ljust(width)
+                     for index, (cell, width) in enumerate(zip(cells, widths, strict=True)))
+
+
+def table(result):
+    """The printed report: every load figure with its ratio to its baseline, then the targets."""
+    lines = []
+    widths = (44, 9, 8, 8, 8, 24)
+    lines.append(_row(("scenario", "req/s", "p50 ms", "p99 ms", "KB/req", "ratio to baseline"), widths))
+    for name, figures in result["baselines"].items():
+        lines.append(_row((f"baseline  {LABELS[name]}", figures["rps"], figures["p50_ms"], figures["p99_ms"],
+                           round(figures["bytes_per_request"] / 1024, 1), "1.00 (baseline)"), widths))
+    for engine, data in result["engines"].items():
+        lines.append(f"-- {engine}: {data['database']['responses']:,} responses, "
+                     f"{data['database']['communities']} communities")
+        for name, figures in data["scenarios"].items():
+            value = ratio(result, engine, name)
+            base = BASELINE_OF[name].format(engine=engine)
+            lines.append(_row((f"{engine:9} {LABELS[name]}", figures["rps"], figures["p50_ms"], figures["p99_ms"],
+                               round(figures["bytes_per_request"] / 1024, 1),
+                               f"{value:.2f} of {base}" if value is not None else "—"), widths))
+        submission = data["scenarios"].get("submission")
+        if submission:
+            lines.append(f"   submissions: {submission['stored']:,} stored of {submission['requests']:,} POSTs "
+                         f"(responses counted before and after)")
+        export = data.get("export") or {}
+        if export:
+            lines.append(f"   raw export: {export.get('rows', 0):,} answer rows in {export.get('seconds')} s, "
+                         f"peak {export.get('peak_mb')} MB;  stats check: "
+                         f"{'equal to a recount' if data.get('stats_check', {}).get('ok') else 'DIFFERS'}")
+    lines.append("")
+    widths = (12, 40, 12, 14, 6, 22)
+    lines.append(_row(("engine", "target", "measured", "target", "result", "CI floor (half target)"), widths))
+    for check in result["targets"]:
+        value = "—" if check["value"] is None else f"{check['value']:g} {check['unit']}"
+        floor = "BELOW HALF" if check["below_half"] else "ok"
+        lines.append(_row((check["engine"], check["name"], value, f"{check['op']} {check['goal']:g} {check['unit']}",
+                           check["result"], floor), widths))
+    return "\n".join(lines)

@@ -1,0 +1,147 @@
+"""What the load test sends: residents' final submissions, an in-progress attempt, staff logins and an API token.
+
+Each prepared submission is a distinct resident (own participant cookie, own attempt id, own CSRF token)
+on the last part of the questionnaire: the signed session cookie holds the answers to the earlier parts,
+exactly as the product's own attempt module keeps them (``survey.questionnaire.attempt``), and the body
+holds the last part's answers, the CSRF token and the submit button. The cookie is made by the product's
+session interface with the server's secret key, so no request is needed to prepare it.
+"""
+import random
+import re
+import urllib.parse
+
+from sqlalchemy import create_engine, func, select
+
+from .dataset import SECRET_KEY, STAFF_PASSWORD, flask, sqlalchemy_url
+from .load import cookie_header, cookies_from, request
+
+
+class _Ref:
+    """Stands for a version or community: ``attempt.start`` only reads their ``id``."""
+
+    def __init__(self, identifier):
+        self.id = identifier
+
+
+class Residents:
+    """Prepares submissions for one database (the product app is built in this process, never served)."""
+
+    def __init__(self, url, seed=7):
+        from survey import create_app
+
+        self.app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "SECRET_KEY": SECRET_KEY})
+        self.rng = random.Random(seed)
+        self._context = self._serializer = None
+        with self.app.app_context():
+            from survey.extensions import db
+            from survey.models import Community
+            from survey.questionnaire.services import current_version
+
+            self.version = current_version()
+            if self.version is None:
+                raise RuntimeError("the benchmark database has no published questionnaire")
+            sections = self.version.sections
+            self.last_number = len(sections)
+            self.items = [self._plan(item) for item in self.version.items]
+            last_ids = {item.id for item in sections[-1].items}
+            self.before = [plan for plan in self.items if plan[0] not in last_ids]
+            self.last = [plan for plan in self.items if plan[0] in last_ids]
+            self.community_ids = list(db.session.scalars(select(Community.id)))
+            self.version_id = self.version.id
+            db.session.remove()
+            db.engine.dispose()
+
+    @staticmethod
+    def _plan(item):
+        accepted = [answer.text for answer in item.accepted_answers]
+        return item.id, item.question_type, [option.id for option in item.options], accepted
+
+    def _answer(self, plan):
+        """A plausible answer to every item, as the form would coerce it (int, list of ints, text)."""
+        _, kind, options, accepted = plan
+        if kind == "fillin":
+            return accepted[0] if accepted and self.rng.random() < 0.6 else "不知道"
+        if kind == "multiple":
+            return sorted(self.rng.sample(options, self.rng.randint(1, len(options))))
+        return self.rng.choice(options)
+
+    @property
+    def submit_path(self):
+        """The last part's URL: its forward POST stores the response."""
+        return f"/survey/section/{self.last_number}"
+
+    def _session_cookie(self, answers):
+        """A session cookie with a fresh attempt holding ``answers``, and a CSRF token for it."""
+        from flask import g, session
+        from flask_wtf.csrf import generate_csrf
+
+        from survey.questionnaire import attempt as attempts
+        from survey.questionnaire.services import new_participant_token
+
+        if self._context is None:  # one request context for all residents: pushing one per resident is slow
+            self._context = self.app.test_request_context(self.submit_path, method="POST")
+            self._context.push()
+            self._serializer = self.app.session_interface.get_signing_serializer(self.app)
+        session.clear()
+        g.pop("csrf_token", None)
+        started = attempts.start(_Ref(self.version_id), _Ref(self.rng.choice(self.community_ids)))
+        attempts.store_answers(started, answers)
+        token = generate_csrf()
+        jar = {self.app.config["SESSION_COOKIE_NAME"]: self._serializer.dumps(dict(session)),
+               "participant": new_participant_token()}
+        return cookie_header(jar), token
+
+    def submission(self):
+        """``(Cookie header, form body)`` of one resident's final, complete submission."""
+        cookie, token = self._session_cookie({plan[0]: self._answer(plan) for plan in self.before})
+        fields = [("csrf_token", token)]
+        for plan in self.last:
+            value = self._answer(plan)
+            for one in value if isinstance(value, list) else [value]:
+                fields.append((f"item-{plan[0]}", str(one)))
+        fields.append(("forward", "1"))
+        return cookie, urllib.parse.urlencode(fields)
+
+    def write_submissions(self, path, count):
+        """Write ``count`` distinct submissions, one ``cookie<TAB>body`` line each."""
+        with open(path, "w") as stream:
+            for _ in range(count):
+                cookie, body = self.submission()
+                stream.write(f"{cookie}\t{body}\n")
+
+    def survey_page_cookie(self):
+        """The Cookie header of a resident who has just started (for GET of the first part)."""
+        return self._session_cookie({})[0]
+
+
+def count_responses(url):
+    """Responses stored in the database at ``url``."""
+    from survey.models import Response
+
+    engine = create_engine(sqlalchemy_url(url))
+    try:
+        with engine.connect() as connection:
+            return connection.scalar(select(func.count()).select_from(Response.__table__))
+    finally:
+        engine.dispose()
+
+
+def staff_cookie(base, username):
+    """Log ``username`` in through the live login form; return the Cookie header of its session."""
+    status, headers, body = request("GET", base + "/admin/login")
+    jar = cookies_from(headers)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body)
+    if status != 200 or not match:
+        raise RuntimeError(f"login page answered {status} without a CSRF token")
+    form = urllib.parse.urlencode({"csrf_token": match.group(1), "username": username,
+                                   "password": STAFF_PASSWORD, "next": ""})
+    status, headers, _ = request("POST", base + "/admin/login", form, {
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie_header(jar)})
+    if status != 302:
+        raise RuntimeError(f"login as {username} answered {status}, not a redirect")
+    return cookie_header(cookies_from(headers, jar))
+
+
+def api_token(url, username):
+    """A Bearer token for ``username`` from ``flask create-token`` (the working copy is fresh each run)."""
+    return flask(url, "create-token", "--username", username, "--name", "bench").stdout.strip().splitlines()[-1]
