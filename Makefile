@@ -7,7 +7,7 @@ PORT ?= 8000
 CATALOGS := $(wildcard translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test test-browser install install-dev translations migrate demo lint clean
+.PHONY: run test test-browser install install-dev translations migrate demo lint clean bench bench-quick wrk
 
 $(BIN)/activate:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed (set PYTHON=...)"; exit 1; }
@@ -45,6 +45,20 @@ test: install-dev translations
 
 test-browser: install-dev translations
 	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+
+# The benchmark (bench/run.py): gunicorn under wrk on SQLite, and on PostgreSQL when DATABASE_URL names one.
+# BENCH_ARGS passes options, e.g. `make bench BENCH_ARGS="--responses 200000"`.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { echo "wrk not found: installing Debian's wrk."; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk </dev/null; }
+
+bench: install translations wrk
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+bench-quick: install translations wrk
+	$(BIN)/python -m bench.run --quick $(BENCH_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
