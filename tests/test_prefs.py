@@ -16,7 +16,7 @@ def html_tag(response):
 
 def toggle(html, setting):
     """The header's toggle button for ``setting`` ("large" or "contrast")."""
-    match = re.search(r'<button[^>]*data-setting="%s"[^>]*>' % setting, html, re.S)
+    match = re.search(rf'<button[^>]*data-setting="{setting}"[^>]*>', html, re.S)
     assert match, f"no {setting} toggle on the page"
     return match.group(0)
 

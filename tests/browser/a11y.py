@@ -83,8 +83,36 @@ def start_survey(page, community=COMMUNITY):
     expect(page).to_have_url(re.compile(r"/survey/section/1$"))
 
 
-def forward(page):
+RESULT_URL = re.compile(r"/survey/result/[0-9a-f]+$")
+
+
+def forward(page, expect_url=None):
+    """Press Next (or Send); with ``expect_url``, wait until that page has loaded.
+
+    (survey.js sends the form with fetch: a page with errors is written into the document, not navigated to.)
+    """
     page.locator("#forward").click()
+    if expect_url is not None:
+        expect(page).to_have_url(expect_url)
+        page.wait_for_load_state()
+
+
+def forward_with_errors(page):
+    """Press Next with questions unanswered: the part comes back with its errors marked."""
+    page.locator("#forward").click()
+    expect(page.locator("#error-summary")).to_be_visible()
+    page.wait_for_load_state()
+
+
+def walk_survey(page, key, visit=None):
+    """From part 1, call ``visit(number)`` on each part, answer it and go on; ends on the result page."""
+    count = len(key.sections)
+    for number, items in enumerate(key.sections, start=1):
+        expect(page).to_have_url(re.compile(rf"/survey/section/{number}$"))
+        if visit is not None:
+            visit(number)
+        answer_all(page, items)
+        forward(page, re.compile(rf"/survey/section/{number + 1}$") if number < count else RESULT_URL)
 
 
 def log_in(page, username):
@@ -109,12 +137,11 @@ def font_size(page, selector="body"):
     return page.locator(selector).first.evaluate("el => parseFloat(getComputedStyle(el).fontSize)")
 
 
-def horizontal_overflow(page):
-    """How far the page is wider than the viewport (0 when there is no horizontal scrolling), and the culprits."""
+def horizontal_overflow(page, width):
+    """How far the page is wider than ``width`` px (0 when there is no horizontal scrolling), and the culprits."""
     return page.evaluate(
-        """() => {
-          const width = window.innerWidth;
-          const extra = document.documentElement.scrollWidth - width;
+        """(width) => {
+          const extra = Math.max(document.documentElement.scrollWidth, window.innerWidth) - width;
           const culprits = [];
           if (extra > 0) {
             for (const el of document.querySelectorAll('body *')) {
@@ -126,7 +153,8 @@ def horizontal_overflow(page):
             }
           }
           return {extra: extra, culprits: culprits.slice(0, 8)};
-        }"""
+        }""",
+        width,
     )
 
 

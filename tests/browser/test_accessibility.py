@@ -6,6 +6,7 @@ axe-core is vendored under ``vendor/`` (axe.min.js with its MPL-2.0 licence) and
 every other browser test runs under the real policy.
 """
 
+import contextlib
 import json
 import re
 from collections import Counter
@@ -16,14 +17,14 @@ import pytest
 from playwright.sync_api import expect
 
 from .a11y import (
-    answer_all,
     ensure_dashboard_data,
     ensure_staff,
     first_page_slug,
-    forward,
+    forward_with_errors,
     log_in,
     press_toggle,
     start_survey,
+    walk_survey,
 )
 from .conftest import SCREENSHOTS, shot
 
@@ -90,7 +91,8 @@ class Scanner:
             for v in violations:
                 lines.append(f"    [{v['impact']}] {v['id']}: {v['help']} ({len(v['nodes'])} elements)")
                 for node in v["nodes"][:5]:
-                    lines.append(f"        {node['target']} — {node['summary'].splitlines()[-1] if node['summary'] else ''}")
+                    last = node["summary"].splitlines()[-1] if node["summary"] else ""
+                    lines.append(f"        {node['target']} — {last}")
         return "\n".join(lines)
 
     def blocking(self):
@@ -143,15 +145,9 @@ def test_axe_finds_no_serious_or_critical_violations(axe_context_factory, live_a
     scanner.scan("choose-community")
 
     start_survey(page)
-    forward(page)  # nothing answered: the page comes back with its errors marked
-    expect(page.locator("#error-summary")).to_be_visible()
+    forward_with_errors(page)  # nothing answered: the page comes back with its errors marked
     scanner.scan("section-1-errors")
-    for number, items in enumerate(answer_key.sections, start=1):
-        expect(page).to_have_url(re.compile(rf"/survey/section/{number}$"))
-        scanner.scan(f"section-{number}")
-        answer_all(page, items)
-        forward(page)
-    expect(page).to_have_url(re.compile(r"/survey/result/"))
+    walk_survey(page, answer_key, lambda number: scanner.scan(f"section-{number}"))
     scanner.scan("result")
 
     page.goto("/admin/login")
@@ -174,10 +170,8 @@ def test_csp_blocks_an_injected_script(phone):
     """Why the scan contexts bypass the CSP: under the real policy an injected (inline) script never runs."""
     page = phone.new_page()
     page.goto("/")
-    try:
+    with contextlib.suppress(Exception):  # Playwright may also report the blocked script as an error
         page.add_script_tag(content="window.injectedByTest = true;")
-    except Exception:  # noqa: BLE001 - Playwright may also report the blocked script as an error
-        pass
     assert page.evaluate("window.injectedByTest === undefined")
 
 
@@ -214,14 +208,14 @@ def test_pages_are_light_and_load_nothing_from_other_hosts(phone, live_server, a
 
     measure("home", "/")
     start_survey(page)
-    for number, items in enumerate(answer_key.sections, start=1):
+
+    def survey_part(number):
         total = measure(f"survey part {number}", f"/survey/section/{number}")
         assert total < WEIGHT_LIMIT, f"survey part {number} weighs {total} bytes"
         kinds = {row[2] for row in weights[f"survey part {number}"][1]}
         assert {"Document", "Stylesheet", "Script"} <= kinds  # the page, its CSS and its JavaScript all counted
-        answer_all(page, items)
-        forward(page)
-    expect(page).to_have_url(re.compile(r"/survey/result/"))
+
+    walk_survey(page, answer_key, survey_part)
     measure("result", page.url)
 
     with capsys.disabled():
