@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -20,6 +21,9 @@ def create_app(config=None):
     app.config.from_mapping(settings.load(app.instance_path))
     if config:
         app.config.update(config)
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind a reverse proxy every request comes from the proxy; the client is in X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

@@ -60,6 +60,9 @@ def load(instance_path):
         "HSTS": secure,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; elderly residents are slow
         "MIN_COUNT": int(os.environ.get("MIN_COUNT", 5)),
+        # How many reverse proxies stand in front (nginx: 1). Their X-Forwarded-For gives the client address
+        # the rate limits key on; 0 (no proxy) ignores the header, which a client could forge.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
         # Shared across processes and machines through Redis; memory is per process (development only).
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,

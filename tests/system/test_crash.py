@@ -1,0 +1,77 @@
+"""kill -9 of gunicorn's master and workers mid-stream: nothing acknowledged is lost, and a plain restart serves."""
+import os
+import threading
+import time
+
+import pytest
+
+from .harness import stats_check
+from .residents import LoadPlan, Tally, run_load, verify
+
+pytestmark = pytest.mark.system
+
+# Acknowledged submissions before the kill, and submissions after the restart (CI: at least 500 in all).
+BEFORE_KILL = int(os.environ.get("SYSTEM_TEST_KILL_AFTER", 250))
+AFTER_RESTART = int(os.environ.get("SYSTEM_TEST_AFTER_RESTART", 250))
+DEADLINE = float(os.environ.get("SYSTEM_TEST_DEADLINE", 240))
+
+
+def test_kill_9_mid_stream_loses_nothing_acknowledged(suite_database, servers, secret_key, announce):
+    server = servers(suite_database, workers=3)
+    server.prepare()
+    server.start()
+    tally, residents, stop = Tally(), [], threading.Event()
+    load = threading.Thread(target=run_load, args=([server.base_url], LoadPlan(
+        submissions=BEFORE_KILL * 4, deadline=DEADLINE)), kwargs={"tally": tally, "stop": stop,
+                                                               "residents": residents})
+    load.start()
+    until = time.monotonic() + DEADLINE
+    while len(tally.acknowledged) < BEFORE_KILL and load.is_alive() and time.monotonic() < until:
+        time.sleep(0.05)
+    assert len(tally.acknowledged) >= BEFORE_KILL, tally.journey_errors[:5]
+    killed = server.kill9()
+    stop.set()
+    load.join(60)
+    assert not load.is_alive()
+    acknowledged_before_kill = list(tally.acknowledged)  # nothing can be acknowledged by a dead server
+    # Master and every worker are gone; residents in the middle of a request saw their connection drop.
+    assert len(killed) == 1 + 3
+    assert not any(os.path.exists(f"/proc/{pid}/cmdline") and _running(pid) for pid in killed)
+    assert tally.connection_errors > 0, "the kill did not land mid-stream"
+
+    # A deploy-style restart: migrations (a no-op now), then gunicorn; no repair step in between.
+    migrated = server.migrate()
+    assert "Running upgrade" not in migrated
+    assert suite_database.integrity_problems() == []
+    checked, output = stats_check(server)
+    assert checked, output
+    server.start()
+    count_after_crash = verify(suite_database, secret_key, tally, residents)
+    assert count_after_crash.lost == 0
+    assert count_after_crash.doubled == 0
+    assert count_after_crash.problems == []
+    in_flight = count_after_crash.stored - count_after_crash.acknowledged
+    assert 0 <= in_flight <= count_after_crash.sent - count_after_crash.acknowledged
+
+    # The site serves the same load again.
+    tally.journey_errors.clear()
+    run_load([server.base_url], LoadPlan(submissions=AFTER_RESTART, deadline=DEADLINE, seed=2),
+             tally=tally, residents=residents)
+    count = verify(suite_database, secret_key, tally, residents)
+    announce(f"{count.line()} (killed after {len(acknowledged_before_kill)} acknowledged; "
+             f"{in_flight} in flight were stored unacknowledged)")
+    assert tally.journey_errors == []
+    assert count.acknowledged == len(acknowledged_before_kill) + AFTER_RESTART
+    assert (count.lost, count.doubled, count.server_errors) == (0, 0, 0)
+    assert count.problems == []
+    assert suite_database.integrity_problems() == []
+    checked, output = stats_check(server)
+    assert checked, output
+
+
+def _running(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
