@@ -47,25 +47,32 @@ class Unit:
 
 
 def directory():
-    """Every street and community as Units, in street then community order: ``[community Unit]``."""
-    streets = {}
-    for street_id, code in db.session.execute(select(Street.id, Street.code)):
-        streets[street_id] = Unit(street_id, code)
-    for street_id, locale, name in db.session.execute(
-            select(StreetTranslation.street_id, StreetTranslation.locale, StreetTranslation.name)):
-        streets[street_id].names[locale] = name
-    street_order = {street_id: order for order, (street_id,) in enumerate(db.session.execute(
-        select(Street.id).order_by(Street.position, Street.code)))}
-    communities = {}
-    for community_id, code, street_id, population, share in db.session.execute(
-            select(Community.id, Community.code, Community.street_id, Community.target_population,
-                   Community.target_share).order_by(Community.position, Community.code)):
-        communities[community_id] = Unit(community_id, code, streets[street_id], population, share)
-    for community_id, locale, name in db.session.execute(
-            select(CommunityTranslation.community_id, CommunityTranslation.locale, CommunityTranslation.name)):
-        communities[community_id].names[locale] = name
+    """Every street and community as Units without names, in street then community order: ``[community Unit]``."""
+    streets = {street_id: Unit(street_id, code) for street_id, code in db.session.execute(
+        select(Street.id, Street.code).order_by(Street.position, Street.code))}
+    street_order = {street_id: order for order, street_id in enumerate(streets)}
+    communities = [Unit(community_id, code, streets[street_id], population, share)
+                   for community_id, code, street_id, population, share in db.session.execute(
+                       select(Community.id, Community.code, Community.street_id, Community.target_population,
+                              Community.target_share).order_by(Community.position, Community.code))]
     # Stable sort: communities keep their own order within each street.
-    return sorted(communities.values(), key=lambda unit: street_order[unit.street_id])
+    return sorted(communities, key=lambda unit: street_order[unit.street_id])
+
+
+def name_units(communities, everyone=False):
+    """Fill in the names (every locale) of ``communities`` and of their streets; ``everyone`` skips the filter."""
+    by_id = {unit.id: unit for unit in communities}
+    streets = {unit.street.id: unit.street for unit in communities}
+    query = select(CommunityTranslation.community_id, CommunityTranslation.locale, CommunityTranslation.name)
+    if not everyone:
+        query = query.where(CommunityTranslation.community_id.in_(by_id))
+    for community_id, locale, name in db.session.execute(query):
+        by_id[community_id].names[locale] = name
+    query = select(StreetTranslation.street_id, StreetTranslation.locale, StreetTranslation.name)
+    if not everyone:
+        query = query.where(StreetTranslation.street_id.in_(streets))
+    for street_id, locale, name in db.session.execute(query):
+        streets[street_id].names[locale] = name
 
 
 @dataclass
@@ -145,6 +152,8 @@ def scope_stats(version_id, community_ids=None, since=None, until=None, detail="
     else:
         visible_ids = set(community_ids)
     visible = [c for c in all_communities if c.id in visible_ids]
+    if visible:
+        name_units(visible, everyone=len(visible) == len(all_communities))
     if not ranged and detail == "community" and visible:
         for community_id, counts in rollup_counts(version_id, [c.id for c in visible]).items():
             all_counts[community_id].items = counts.items
