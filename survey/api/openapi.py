@@ -37,6 +37,8 @@ def _schemas():
         "type": "object",
         "properties": {
             "participants": {"type": "integer"},
+            "assisted": {"type": "integer",
+                         "description": "Of the participants, how many answered in assisted mode (a worker's phone)."},
             "population": {"type": "integer", "nullable": True},
             "target": _NULLABLE_NUMBER,
             "target_progress": _NULLABLE_NUMBER,
