@@ -184,7 +184,10 @@ def init_app(app):
     for command in (seed_demo, simulate_responses_command, create_staff_command, stats_group, translate):
         app.cli.add_command(command)
     from .api.cli import init_app as init_token_commands
+    from .backup import backup_command
     from .exports.cli import init_app as init_export_commands
+
+    app.cli.add_command(backup_command)
 
     init_token_commands(app)
     init_export_commands(app)
