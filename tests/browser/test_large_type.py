@@ -219,3 +219,18 @@ def test_dashboard_in_high_contrast(phone_factory, live_server, live_app):
     shot(page, "dashboard-district-contrast")
     press_toggle(page, "large")
     shot(page, "dashboard-district-contrast-large")
+
+
+def test_a_phone_asking_for_more_contrast_gets_it_until_switched_off(phone_factory):
+    """With no choice made, the device's "more contrast" setting applies; the toggle shows it and turns it off."""
+    page = phone_factory("en-US", contrast="more").new_page()
+    page.goto("/")
+    assert page.evaluate("getComputedStyle(document.body).color") == "rgb(0, 0, 0)"
+    toggle = page.locator("header button[data-setting=contrast]")
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    toggle.click()
+    expect(page.locator("html")).to_have_class(re.compile(r"\bcontrast-normal\b"))
+    assert page.evaluate("getComputedStyle(document.body).color") != "rgb(0, 0, 0)"
+    page.reload()
+    assert page.evaluate("getComputedStyle(document.body).color") != "rgb(0, 0, 0)"
+    expect(toggle).to_have_attribute("aria-pressed", "false")
