@@ -3,6 +3,7 @@
 import re
 import secrets
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -103,3 +104,33 @@ def test_worker_switches_it_on_and_residents_take_turns(phone, live_app, answer_
     page.goto("/c/lianhu")
     expect(page.locator(".assisted-banner")).to_have_count(0)
     shot(page, "assisted-off")
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en-US"])
+def test_assisted_mode_pages_pass_axe(phone_factory, live_app, answer_key, locale):
+    from .test_accessibility import BLOCKING, axe_scan
+
+    username = f"a11y-assist-{secrets.token_hex(3)}"
+    make_staff(live_app, username, "street", street_code="s-hehua")
+    # bypass_csp lets the test inject axe-core; the pages themselves are unchanged.
+    context = phone_factory(locale, bypass_csp=True)
+    page = context.new_page()
+    log_in(page, username)
+    found = {}
+    page.goto("/admin/assisted/")
+    found["switch"] = axe_scan(page, False)
+    page.locator("select[name=community]").select_option("taoyuan")
+    page.locator("form[action$='/admin/assisted/on'] [type=submit]").click()
+    expect(page.locator(".assisted-banner")).to_be_visible()
+    found["entry-with-banner"] = axe_scan(page, False)
+    page.locator("form[action$='/survey/start'] [type=submit]").click()
+    expect(page.locator("form.survey-form[data-keeper=on]")).to_have_count(1)
+    context.set_offline(True)
+    page.locator("#forward").click()
+    expect(page.locator("#save-status")).not_to_be_empty()
+    found["section-offline"] = axe_scan(page, False)
+    context.set_offline(False)
+    shot(page, f"assisted-axe-{locale}")
+    blocking = {label: [(v["impact"], v["id"], [n["target"] for n in v["nodes"][:3]]) for v in violations
+                        if v["impact"] in BLOCKING] for label, violations in found.items()}
+    assert all(not problems for problems in blocking.values()), blocking

@@ -31,6 +31,12 @@ def saved_attempts(page):
     return page.evaluate("Object.keys(localStorage).filter((key) => key.startsWith('civic-survey:')).length")
 
 
+def go_offline(context, page):
+    """Cut the phone's network once the survey script is ready to keep what is sent."""
+    expect(page.locator("form.survey-form[data-keeper=on]")).to_have_count(1)
+    context.set_offline(True)
+
+
 def answer_up_to_last_part(page, key):
     """Answer and send every part but the last; answer the last one without sending it."""
     for number, items in enumerate(key.sections[:-1], start=1):
@@ -50,7 +56,7 @@ def test_submission_while_offline_is_kept_and_arrives_once(phone, live_app, answ
     start_survey(page)
     answer_up_to_last_part(page, answer_key)
 
-    phone.set_offline(True)
+    go_offline(phone, page)
     page.locator("#forward").click()
     status = page.locator("#save-status")
     expect(status).to_have_text(translated(live_app, "zh-CN", OFFLINE_MESSAGE))
@@ -84,7 +90,7 @@ def test_a_submission_kept_in_a_closed_tab_is_sent_when_the_survey_is_opened_aga
     open_home(page, "zh-CN")
     start_survey(page)
     answer_up_to_last_part(page, answer_key)
-    phone.set_offline(True)
+    go_offline(phone, page)
     page.locator("#forward").click()
     expect(page.locator("#save-status")).to_have_text(translated(live_app, "zh-CN", OFFLINE_MESSAGE))
     page.close()
@@ -129,7 +135,7 @@ def test_a_reload_or_a_closed_tab_keeps_the_answers(phone_factory, live_app, ans
         answer_item(page, item)
 
     # Offline on the way to part 3: kept, then sent by itself when the network is back.
-    phone.set_offline(True)
+    go_offline(phone, page)
     page.locator("#forward").click()
     expect(page.locator("#save-status")).to_have_text(translated(live_app, "en-US", OFFLINE_MESSAGE))
     phone.set_offline(False)

@@ -280,6 +280,9 @@
     send();
   });
 
+  // Ready: from now on a submission that fails for the network is kept (tests wait for this mark).
+  form.setAttribute("data-keeper", "on");
+
   // A submission kept from before (the tab was closed or reloaded while offline) is sent now.
   if (load().pending) {
     say(words.sending);
