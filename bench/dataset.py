@@ -1,8 +1,8 @@
 """The benchmark's databases: a cached "golden" database per size and schema, and a fresh working copy per run.
 
-A golden database is built once through the product's own CLI (``db upgrade``, ``seed-demo``,
-``simulate-responses``) plus the extra communities of ``stats_bench.prepare`` and the bench's staff
-accounts, then reused while responses, communities and the schema (the migrations, the demo content
+A golden database is built once (the migrations, the demo content, the extra communities of
+``stats_bench.prepare``, the bench's staff accounts, then responses through the product's CLI
+``simulate-responses``), then reused while responses, communities and the schema (the migrations, the demo content
 and the rollup code) stay the same. Every run works on a copy, so the responses the load test adds
 never leak into the next run. On PostgreSQL the golden database is a separate database on the server
 ``DATABASE_URL`` names (``civic_bench_<key>``) and the copy is ``CREATE DATABASE … TEMPLATE``; the
@@ -25,8 +25,8 @@ FLASK = [sys.executable, "-m", "flask", "--app", "app"]
 # The bench's own throwaway databases only: the driver signs residents' cookies with this key.
 SECRET_KEY = "bench-secret-key-not-for-production-0123456789"  # noqa: S105
 STAFF_PASSWORD = "bench-password-123"  # noqa: S105 (stats_bench.py's admin uses the same)
-# (username, role, extra CLI options): who logs in to the dashboards during the load test.
-STAFF = [("bench-district", "district", []), ("bench-lianhu", "community", ["--community", "lianhu"])]
+# (username, role, community code): who logs in to the dashboards during the load test.
+STAFF = [("bench-district", "district", None), ("bench-lianhu", "community", "lianhu")]
 SIMULATED = re.compile(r"Stored (\d+) responses in ([\d.]+) s \((\d+)/s\)")
 
 
@@ -69,20 +69,29 @@ def simulate(url, count, seed):
             "wall_seconds": round(wall, 2)}
 
 
-def _add_communities(url, communities):
-    """Extra communities up to ``communities`` (stats_bench.prepare's code), then the bench staff accounts."""
+def _schema_and_content(url, communities):
+    """Migrations, the demo content (seed-demo's ``load_demo``), communities up to ``communities`` and staff.
+
+    In this process rather than four CLI calls: each ``flask`` start costs a second or more here, and
+    only simulate-responses' own rate is being measured.
+    """
+    from flask_migrate import upgrade
+
     from survey import create_app
+    from survey.auth.services import create_staff
     from survey.extensions import db
 
     from .stats_bench import prepare
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "SECRET_KEY": SECRET_KEY})
-    prepare(app, communities, 0)
     with app.app_context():
+        upgrade(directory=str(ROOT / "migrations"))
+    prepare(app, communities, 0)  # load_demo when empty, extra streets and communities, the "bench" admin
+    with app.app_context():
+        for username, role, community_code in STAFF:
+            create_staff(username, STAFF_PASSWORD, role, community_code=community_code)
         db.session.remove()
         db.engine.dispose()
-    for username, role, options in STAFF:
-        flask(url, "create-staff", "--username", username, "--role", role, *options, stdin=STAFF_PASSWORD + "\n")
 
 
 def sqlalchemy_url(url):
@@ -99,9 +108,7 @@ def build(url, responses, communities, budget=None, log=print):
     With ``budget`` (seconds), a first slice measures simulate-responses' rate and the count is cut
     to what fits in the budget, so a slow simulator shrinks the quick run instead of blowing its time.
     """
-    flask(url, "db", "upgrade")
-    flask(url, "seed-demo")
-    _add_communities(url, communities)
+    _schema_and_content(url, communities)
     target, runs = responses, []
     if budget is not None and responses > 2000:
         probe = max(2000, responses // 25)

@@ -9,10 +9,11 @@ session interface with the server's secret key, so no request is needed to prepa
 import random
 import re
 import urllib.parse
+from contextlib import contextmanager
 
 from sqlalchemy import create_engine, func, select
 
-from .dataset import SECRET_KEY, STAFF_PASSWORD, flask, sqlalchemy_url
+from .dataset import SECRET_KEY, STAFF_PASSWORD, sqlalchemy_url
 from .load import cookie_header, cookies_from, request
 
 
@@ -23,13 +24,18 @@ class _Ref:
         self.id = identifier
 
 
+def product_app(url):
+    """The product app on ``url`` with the bench server's secret key (built here, never served)."""
+    from survey import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "SECRET_KEY": SECRET_KEY})
+
+
 class Residents:
-    """Prepares submissions for one database (the product app is built in this process, never served)."""
+    """Prepares submissions for the database of ``app``, signed with its secret key."""
 
-    def __init__(self, url, seed=7):
-        from survey import create_app
-
-        self.app = create_app({"SQLALCHEMY_DATABASE_URI": sqlalchemy_url(url), "SECRET_KEY": SECRET_KEY})
+    def __init__(self, app, seed=7):
+        self.app = app
         self.rng = random.Random(seed)
         self._context = self._serializer = None
         with self.app.app_context():
@@ -37,17 +43,17 @@ class Residents:
             from survey.models import Community
             from survey.questionnaire.services import current_version
 
-            self.version = current_version()
-            if self.version is None:
+            version = current_version()
+            if version is None:
                 raise RuntimeError("the benchmark database has no published questionnaire")
-            sections = self.version.sections
+            sections = version.sections
             self.last_number = len(sections)
-            self.items = [self._plan(item) for item in self.version.items]
+            self.items = [self._plan(item) for item in version.items]
             last_ids = {item.id for item in sections[-1].items}
             self.before = [plan for plan in self.items if plan[0] not in last_ids]
             self.last = [plan for plan in self.items if plan[0] in last_ids]
             self.community_ids = list(db.session.scalars(select(Community.id)))
-            self.version_id = self.version.id
+            self.version_id = version.id
             db.session.remove()
             db.engine.dispose()
 
@@ -78,10 +84,6 @@ class Residents:
         from survey.questionnaire import attempt as attempts
         from survey.questionnaire.services import new_participant_token
 
-        if self._context is None:  # one request context for all residents: pushing one per resident is slow
-            self._context = self.app.test_request_context(self.submit_path, method="POST")
-            self._context.push()
-            self._serializer = self.app.session_interface.get_signing_serializer(self.app)
         session.clear()
         g.pop("csrf_token", None)
         started = attempts.start(_Ref(self.version_id), _Ref(self.rng.choice(self.community_ids)))
@@ -91,9 +93,24 @@ class Residents:
                "participant": new_participant_token()}
         return cookie_header(jar), token
 
+    @contextmanager
+    def _request(self):
+        """One request context for a whole batch of residents: pushing one per resident is slow."""
+        if self._context is not None:
+            yield
+            return
+        self._context = self.app.test_request_context(self.submit_path, method="POST")
+        try:
+            with self._context:
+                self._serializer = self.app.session_interface.get_signing_serializer(self.app)
+                yield
+        finally:
+            self._context = None
+
     def submission(self):
         """``(Cookie header, form body)`` of one resident's final, complete submission."""
-        cookie, token = self._session_cookie({plan[0]: self._answer(plan) for plan in self.before})
+        with self._request():
+            cookie, token = self._session_cookie({plan[0]: self._answer(plan) for plan in self.before})
         fields = [("csrf_token", token)]
         for plan in self.last:
             value = self._answer(plan)
@@ -104,14 +121,15 @@ class Residents:
 
     def write_submissions(self, path, count):
         """Write ``count`` distinct submissions, one ``cookie<TAB>body`` line each."""
-        with open(path, "w") as stream:
+        with open(path, "w") as stream, self._request():
             for _ in range(count):
                 cookie, body = self.submission()
                 stream.write(f"{cookie}\t{body}\n")
 
     def survey_page_cookie(self):
         """The Cookie header of a resident who has just started (for GET of the first part)."""
-        return self._session_cookie({})[0]
+        with self._request():
+            return self._session_cookie({})[0]
 
 
 def count_responses(url):
@@ -142,6 +160,13 @@ def staff_cookie(base, username):
     return cookie_header(cookies_from(headers, jar))
 
 
-def api_token(url, username):
-    """A Bearer token for ``username`` from ``flask create-token`` (the working copy is fresh each run)."""
-    return flask(url, "create-token", "--username", username, "--name", "bench").stdout.strip().splitlines()[-1]
+def api_token(app, username):
+    """A Bearer token for ``username``, made as ``flask create-token`` makes it (the working copy is fresh)."""
+    from survey.api.tokens import create_token
+    from survey.extensions import db
+
+    with app.app_context():
+        secret = create_token(username, "bench")[1]
+        db.session.remove()
+        db.engine.dispose()
+    return secret

@@ -24,7 +24,7 @@ from pathlib import Path
 from . import report
 from .dataset import FLASK, ROOT, TMP, PostgresStore, SqliteStore, product_env, schema_key, simulate
 from .load import CONNECTIONS, Server, judge, measure, request, run_wrk
-from .residents import Residents, api_token, count_responses, staff_cookie
+from .residents import Residents, api_token, count_responses, product_app, staff_cookie
 
 RESULTS = ROOT / "bench" / "results"
 # The product's residents' and login limits would stop a load test from one address; raised, not switched
@@ -218,8 +218,9 @@ def measure_engine(engine, store, database, args, baselines):
             log(f"[{engine}] simulate-responses rate: {count:,} more into the working copy")
             probe = simulate(url, count, seed=int(time.time()))
             database["simulate"] = {**probe, "source": f"{probe['count']:,} added to the cached database"}
-        token = api_token(url, "bench-lianhu")
-        residents = Residents(url)
+        app = product_app(url)
+        token = api_token(app, "bench-lianhu")
+        residents = Residents(app)
         env = product_env(url, SURVEY_ENV="production", SECURE_COOKIES="0", **SERVER_LIMITS)
         scenarios = {}
         with Server(engine, "app:app", env) as server:

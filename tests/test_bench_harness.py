@@ -1,0 +1,86 @@
+"""The benchmark harness (bench/): prepared submissions really store responses; the CI floor is half a target."""
+from http.cookies import SimpleCookie
+
+from sqlalchemy import func, select
+
+from bench.report import targets
+from bench.residents import Residents
+from survey.extensions import db
+from survey.models import Response
+
+
+def _send(client, cookie_header, method, path, body=None):
+    for name, morsel in SimpleCookie(cookie_header).items():
+        client.set_cookie(name, morsel.value)
+    if method == "GET":
+        return client.get(path)
+    return client.post(path, data=body, content_type="application/x-www-form-urlencoded")
+
+
+def _count(app):
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Response))
+
+
+def test_each_prepared_submission_stores_one_counted_response(app):
+    residents = Residents(app, seed=3)
+    before = _count(app)
+    for _ in range(3):
+        cookie, body = residents.submission()
+        answer = _send(app.test_client(), cookie, "POST", residents.submit_path, body)
+        assert answer.status_code == 302
+        assert "/survey/result/" in answer.headers["Location"]
+    assert _count(app) == before + 3
+    with app.app_context():
+        stored = db.session.scalars(select(Response).order_by(Response.id.desc()).limit(3)).all()
+        assert all(response.is_counted for response in stored)  # three distinct residents, each a first attempt
+        assert {len(response.answers) for response in stored} == {31}  # the whole questionnaire, every item
+
+
+def test_a_prepared_submission_sent_twice_is_stored_once(app):
+    residents = Residents(app, seed=4)
+    cookie, body = residents.submission()
+    before = _count(app)
+    for _ in range(2):
+        assert _send(app.test_client(), cookie, "POST", residents.submit_path, body).status_code == 302
+    assert _count(app) == before + 1  # why the load test needs a distinct submission per request
+
+
+def test_the_survey_page_cookie_opens_the_first_part(app):
+    residents = Residents(app)
+    page = _send(app.test_client(), residents.survey_page_cookie(), "GET", "/survey/section/1")
+    assert page.status_code == 200
+    assert 'name="csrf_token"' in page.text
+
+
+def _result(survey_ratio, dashboard_p50_ms, simulate_rate):
+    scenario = {"rps": 1000.0, "p50_ms": 5.0, "p99_ms": 50.0}
+    scenarios = {name: dict(scenario) for name in ("home", "submission", "district_ranking", "stats_api")}
+    scenarios["survey_page"] = dict(scenario, rps=1000.0 * survey_ratio)
+    scenarios["community_dashboard"] = dict(scenario, p50_ms=dashboard_p50_ms)
+    return {
+        "baselines": {name: dict(scenario) for name in ("hello", "template_page", "insert_sqlite")},
+        "engines": {"sqlite": {"scenarios": scenarios, "export": {"seconds": 10, "peak_mb": 90, "responses": 1},
+                               "database": {"simulate": {"rate": simulate_rate}}}},
+    }
+
+
+def _check(result, name):
+    return next(check for check in targets(result) if check["name"] == name)
+
+
+def test_a_ratio_fails_its_target_before_it_falls_below_the_ci_floor():
+    survey = "survey page GET ÷ bare template page"
+    assert _check(_result(0.72, 10, 30000), survey)["result"] == "PASS"
+    missed = _check(_result(0.40, 10, 30000), survey)
+    assert (missed["result"], missed["below_half"]) == ("FAIL", False)
+    assert _check(_result(0.30, 10, 30000), survey)["below_half"]
+
+
+def test_a_time_limit_is_below_the_floor_only_beyond_twice_the_limit():
+    name = "community dashboard p50"
+    assert _check(_result(1, 19, 30000), name)["result"] == "PASS"
+    assert (_check(_result(1, 35, 30000), name)["result"], _check(_result(1, 35, 30000), name)["below_half"]) == \
+        ("FAIL", False)
+    assert _check(_result(1, 45, 30000), name)["below_half"]
+    assert _check(_result(1, 10, 9000), "simulate-responses rate")["below_half"]
