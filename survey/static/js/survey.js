@@ -207,6 +207,12 @@
     try { return new URL(url, window.location.href).origin === window.location.origin; } catch (error) { return false; }
   }
 
+  function settled() {
+    var saved = load();
+    saved.pending = null;
+    save(saved);
+  }
+
   function send() {
     var pending = load().pending;
     if (!pending || sending) { return; }
@@ -228,16 +234,16 @@
     }).then(function (response) {
       window.clearTimeout(timeout);
       if (response.status >= 500) { throw new Error("busy"); }
-      var saved = load();
-      saved.pending = null;
-      save(saved);
       var location = response.headers.get("X-Survey-Location");
       if (location && sameOrigin(location)) {
+        settled();
         window.location.assign(location);
         return null;
       }
       return response.text().then(function (html) {
         // A page with messages (a question left out, a limit reached): show it as the server sent it.
+        // (Only once it has fully arrived is the submission settled; a cut-off page means sending again.)
+        settled();
         document.open();
         document.write(html);
         document.close();
