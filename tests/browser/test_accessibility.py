@@ -40,7 +40,8 @@ MODES = [
     ("zh-CN", ("contrast",)),
     ("en-US", ("large", "contrast")),
 ]
-# Surveys page sizes: under 100 KB transferred, everything from this site.
+SHOWN_IN_EVERY_MODE = ("home", "section-1-errors", "section-3", "result", "login", "district-dashboard")
+# Survey page sizes: under 100 KB transferred, everything from this site.
 WEIGHT_LIMIT = 100 * 1024
 
 
@@ -72,14 +73,17 @@ def axe_scan(page, enhanced_contrast):
 class Scanner:
     """Scans pages for one mode and keeps every violation, for the report and the assertion."""
 
-    def __init__(self, page, name, enhanced_contrast):
+    def __init__(self, page, name, enhanced_contrast, every_screenshot):
         self.page, self.name, self.enhanced = page, name, enhanced_contrast
+        self.every_screenshot = every_screenshot
         self.results = {}
 
     def scan(self, label):
         expect(self.page.locator("main")).to_be_visible()
         self.results[label] = axe_scan(self.page, self.enhanced)
-        shot(self.page, f"axe-{self.name}-{label}")
+        # Every page in the two plain modes; the few that show most in large text and high contrast (keeps it fast).
+        if self.every_screenshot or label in SHOWN_IN_EVERY_MODE:
+            shot(self.page, f"axe-{self.name}-{label}")
 
     def report(self):
         """A readable report: counts by impact per page, then every violation with its elements."""
@@ -129,7 +133,7 @@ def axe_context_factory(browser, live_server):
 def test_axe_finds_no_serious_or_critical_violations(axe_context_factory, live_app, answer_key, mode, capsys):
     locale, toggles = mode
     page = axe_context_factory(locale).new_page()
-    scanner = Scanner(page, mode_id(mode), enhanced_contrast="contrast" in toggles)
+    scanner = Scanner(page, mode_id(mode), enhanced_contrast="contrast" in toggles, every_screenshot=not toggles)
 
     page.goto("/")
     for setting in toggles:  # switched on with the visible control, as a resident would
@@ -141,6 +145,10 @@ def test_axe_finds_no_serious_or_critical_violations(axe_context_factory, live_a
     scanner.scan("home")
     page.goto(f"/pages/{first_page_slug(live_app)}")
     scanner.scan("publicity-page")
+    page.goto("/privacy")
+    scanner.scan("privacy")
+    page.goto("/pages/no-such-page")
+    scanner.scan("not-found")
     page.goto("/survey/")
     scanner.scan("choose-community")
 

@@ -234,3 +234,26 @@ def test_a_phone_asking_for_more_contrast_gets_it_until_switched_off(phone_facto
     page.reload()
     assert page.evaluate("getComputedStyle(document.body).color") != "rgb(0, 0, 0)"
     expect(toggle).to_have_attribute("aria-pressed", "false")
+
+
+def test_error_summary_links_to_each_question_left_out(phone, answer_key):
+    """A part sent with questions left out: the summary is announced and links to each one, below the sticky bar."""
+    page = phone.new_page()
+    start_survey(page)
+    forward_with_errors(page)
+    summary = page.locator("#error-summary")
+    expect(summary).to_have_attribute("role", "alert")
+    marked = page.locator("fieldset.question.has-error")
+    links = summary.locator("a")
+    expect(links).to_have_count(marked.count())
+    assert marked.count() >= 1
+    for index in range(marked.count()):
+        fieldset = marked.nth(index)
+        expect(links.nth(index)).to_have_attribute("href", f"#{fieldset.get_attribute('id')}")
+        error_id = fieldset.get_attribute("aria-describedby")
+        expect(page.locator(f"#{error_id}")).to_be_visible()
+    last = marked.nth(marked.count() - 1)
+    links.nth(marked.count() - 1).click()
+    expect(page).to_have_url(re.compile(rf"#{last.get_attribute('id')}$"))
+    bar_bottom = page.locator(".progress-block").evaluate("el => el.getBoundingClientRect().bottom")
+    assert last.evaluate("el => el.getBoundingClientRect().top") >= bar_bottom - 1
