@@ -127,3 +127,9 @@ def test_the_survey_section_keeps_the_toggles(survey, client):
 def test_privacy_page_mentions_the_display_cookie(client):
     text = client.get("/privacy", headers={"Accept-Language": "en"}).text
     assert "text size and contrast" in text
+
+
+@pytest.mark.parametrize("path", ["/admin/login", "/survey/"])
+def test_the_header_form_adds_no_duplicate_ids(client, path):
+    ids = re.findall(r'\sid="([^"]+)"', client.get(path).text)
+    assert len(ids) == len(set(ids)), sorted({value for value in ids if ids.count(value) > 1})
