@@ -1,5 +1,6 @@
 """Response headers: a strict Content-Security-Policy and the usual hardening; request size limits."""
 from flask import request
+from werkzeug.routing import IntegerConverter
 
 CSP = "; ".join(
     [
@@ -40,8 +41,20 @@ def staff_body_limits():
         request.max_form_memory_size = STAFF_MAX_FORM_MEMORY
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:…>`` in every route, bounded to what an id column can hold: a larger number is simply not found.
+
+    Without the bound, /admin/tokens/99999999999999999999/revoke reached the database and SQLite refused to
+    bind the number (a 500); no row can have such an id on either engine (PostgreSQL ids are 32-bit).
+    """
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002 - werkzeug's names
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def init_app(app):
-    """Install the header hook."""
+    """Install the header hook and the bounded integer converter (before any blueprint adds its rules)."""
+    app.url_map.converters["int"] = DatabaseIdConverter
 
     @app.after_request
     def _headers(response):
