@@ -187,6 +187,7 @@ class PostgresStore:
         self.server = make_url(sqlalchemy_url(server_url))
         self.golden_name = f"civic_bench_{hashlib.sha256(f'{responses}-{communities}-{key}'.encode()).hexdigest()[:12]}"
         self.work_name = "civic_bench_work"
+        self.key = key
         self.meta_path = TMP / f"golden-postgresql-{responses}-{communities}-{key}.json"
 
     def url(self, database):
@@ -222,12 +223,24 @@ class PostgresStore:
         """Build the golden database; the build record is written only once it is complete."""
         TMP.mkdir(parents=True, exist_ok=True)
         self.meta_path.unlink(missing_ok=True)
+        self._drop_stale()
         self._drop(self.golden_name)
         self._admin(f'CREATE DATABASE "{self.golden_name}"')
         figures = build(self.url(self.golden_name), responses, communities, budget, log)
         self._admin("VACUUM ANALYZE", database=self.golden_name)
-        self.meta_path.write_text(json.dumps({**figures, "server": self.url("")}))
+        self.meta_path.write_text(json.dumps({**figures, "server": self.url(""), "database": self.golden_name}))
         return figures
+
+    def _drop_stale(self):
+        """Drop golden databases no build record of the current schema names (they can never be reused)."""
+        records = TMP.glob(f"golden-postgresql-*-{self.key}.json")
+        keep = {json.loads(path.read_text()).get("database") for path in records}
+        for (name,) in self._admin("SELECT datname FROM pg_database WHERE datname LIKE 'civic\\_bench\\_%'"):
+            if name not in keep and name not in (self.work_name, "civic_bench_baseline"):
+                self._drop(name)
+        for path in TMP.glob("golden-postgresql-*.json"):
+            if not path.name.endswith(f"-{self.key}.json"):
+                path.unlink()
 
     def fresh_copy(self):
         """Replace the working database with a copy of the golden one; return its URL."""

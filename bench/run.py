@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import report
 from .dataset import FLASK, ROOT, TMP, PostgresStore, SqliteStore, product_env, schema_key, simulate
-from .load import CONNECTIONS, Server, judge, measure, request, run_wrk
+from .load import CONNECTIONS, WARMUP_CONNECTIONS, Server, judge, measure, request, run_wrk
 from .residents import Residents, api_token, count_responses, product_app, staff_cookie
 
 RESULTS = ROOT / "bench" / "results"
@@ -53,7 +53,7 @@ def parse_args(argv=None):
     parser.add_argument("--responses", type=int, help="responses in the database (1,000,000; quick 50,000)")
     parser.add_argument("--communities", type=int, default=500)
     parser.add_argument("--duration", type=int, help="seconds per timed scenario (10; quick 3)")
-    parser.add_argument("--warmup", type=int, help="seconds of warm-up before each scenario (2; quick 1)")
+    parser.add_argument("--warmup", type=int, default=1, help="seconds of warm-up (4 connections) before each scenario")
     parser.add_argument("--build-budget", type=float,
                         help="seconds simulate-responses may take per database; fewer responses are built when it "
                              "is slower (quick: 15; full: no limit)")
@@ -69,7 +69,6 @@ def parse_args(argv=None):
     quick = args.quick
     args.responses = args.responses or (50_000 if quick else 1_000_000)
     args.duration = args.duration or (3 if quick else 10)
-    args.warmup = args.warmup if args.warmup is not None else (1 if quick else 2)
     args.build_budget = args.build_budget if args.build_budget is not None else (15 if quick else None)
     args.rate_probe = args.rate_probe if args.rate_probe is not None else (5_000 if quick else 20_000)
     args.output = args.output or RESULTS / ("bench-quick.json" if quick else "bench.json")
@@ -92,7 +91,7 @@ def prepare_database(store, args):
     meta = None if args.rebuild else store.meta()
     if meta is None:
         log(f"[{store.engine}] building {args.responses:,} responses over {args.communities} communities "
-            "(flask db upgrade, seed-demo, simulate-responses)…")
+            "(migrations, demo content, then flask simulate-responses)…")
         meta = store.build(args.responses, args.communities, args.build_budget, log)
         simulated = {"rate": meta["rate"], "count": meta["stored"], "seconds": meta["seconds"],
                      "source": "measured while building"}
@@ -158,7 +157,7 @@ def measure_submissions(server, residents, url, args, insert_rps):
         residents.write_submissions(timed_file, size)
         log(f"  prepared {size:,} distinct submissions in {time.perf_counter() - started:.1f} s")
         if args.warmup:
-            run_wrk(path, "submit.lua", args.warmup, args=[warm_file, 2])
+            run_wrk(path, "submit.lua", args.warmup, connections=WARMUP_CONNECTIONS, args=[warm_file, 2])
             server.drain()
         before = settled_count(url)
         figures = run_wrk(path, "submit.lua", args.duration, args=[timed_file, 2])
