@@ -68,7 +68,7 @@ class SqliteDatabase:
         finally:
             engine.dispose()
         problems = [] if integrity == ["ok"] else integrity
-        return problems + [f"foreign key: {row}" for row in foreign]
+        return problems + [f"foreign key: {row}" for row in foreign] + consistency_problems(self.url)
 
     def drop(self):
         """Nothing to do: the temporary directory goes with the test."""
@@ -98,24 +98,8 @@ class PostgresDatabase:
         self.url = url.render_as_string(hide_password=False)
 
     def integrity_problems(self):
-        """PostgreSQL repairs itself from its WAL; check that it answers and that every foreign key holds."""
-        engine = create_engine(self.url)
-        problems = []
-        try:
-            with engine.connect() as connection:
-                orphans = connection.execute(text(
-                    "SELECT count(*) FROM answer a LEFT JOIN response r ON r.id = a.response_id "
-                    "WHERE r.id IS NULL")).scalar()
-                doubled = connection.execute(text(
-                    "SELECT count(*) FROM (SELECT public_id FROM response GROUP BY public_id "
-                    "HAVING count(*) > 1) d")).scalar()
-        finally:
-            engine.dispose()
-        if orphans:
-            problems.append(f"{orphans} answers without a response")
-        if doubled:
-            problems.append(f"{doubled} public ids stored twice")
-        return problems
+        """PostgreSQL replays its own WAL after a crash; check that it answers and that the rows hang together."""
+        return consistency_problems(self.url)
 
     def drop(self):
         """Remove the database (or schema) again."""
@@ -128,6 +112,28 @@ class PostgresDatabase:
                     connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
         finally:
             admin.dispose()
+
+
+def consistency_problems(url):
+    """Rows a half-written submission would leave: answers without a response, a response without answers,
+    a public id stored twice, a participant counted twice in one version."""
+    checks = {
+        "answers without a response": "SELECT count(*) FROM answer a LEFT JOIN response r ON r.id = a.response_id "
+                                      "WHERE r.id IS NULL",
+        "responses without answers": "SELECT count(*) FROM response r WHERE NOT EXISTS "
+                                     "(SELECT 1 FROM answer a WHERE a.response_id = r.id)",
+        "public ids stored twice": "SELECT count(*) FROM (SELECT public_id FROM response GROUP BY public_id "
+                                   "HAVING count(*) > 1) d",
+        "participants counted twice": "SELECT count(*) FROM (SELECT version_id, participant_hash FROM response "
+                                      "WHERE is_counted GROUP BY version_id, participant_hash HAVING count(*) > 1) d",
+    }
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            found = {what: connection.execute(text(query)).scalar() for what, query in checks.items()}
+    finally:
+        engine.dispose()
+    return [f"{count} {what}" for what, count in found.items() if count]
 
 
 def postgres_server_url():
