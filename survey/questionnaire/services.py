@@ -63,9 +63,22 @@ def new_public_id():
     return secrets.token_hex(16)
 
 
+# Scoring keys of versions that can no longer change (published or retired), per process: a submission
+# then needs no load of every item's options. Keyed by database, version id and publication time.
+_KEYS = {}
+
+
 def version_keys(version):
     """The scoring keys of a version's items, in questionnaire order."""
-    return [key_for(item) for item in version.items]
+    if version.status == "draft" or version.id is None:
+        return [key_for(item) for item in version.items]
+    cache_key = (str(db.engine.url), version.id, version.published_at)
+    keys = _KEYS.get(cache_key)
+    if keys is None:
+        if len(_KEYS) >= 16:
+            _KEYS.clear()
+        keys = _KEYS[cache_key] = [key_for(item) for item in version.items]
+    return keys
 
 
 def score_answers(version, raw_answers, keys=None):
@@ -124,48 +137,6 @@ def response_fields(version, community_id, participant, public_id, scored, knowl
     }
 
 
-def build_response(version, community_id, participant, public_id, scored):
-    """Make (not add) a Response with its answers from ``score_answers`` output."""
-    response = Response(**response_fields(version, community_id, participant, public_id, scored))
-    for fields, ticked in answer_rows(scored):
-        answer = Answer(**fields)
-        answer.choices = [AnswerChoice(item_id=fields["item_id"], option_id=option_id) for option_id in ticked]
-        response.answers.append(answer)
-    return response
-
-
-def bulk_store(entries):
-    """Insert many scored responses in three statements; ``entries`` are ``(response columns, answer_rows)``.
-
-    Used by the simulator: the same scoring and the same rows as a web submission, written in batches.
-    """
-    if not entries:
-        return 0
-    version_id = entries[0][0]["version_id"]
-    retaking = list({columns["participant_hash"] for columns, _ in entries if not columns.get("is_counted")})
-    gains_before = rollup.gain_contributions(version_id, retaking)
-    # Core statements on the tables (not ORM bulk inserts): one executemany each. Ids are read back
-    # by public id, which works on every engine (RETURNING with executemany goes row by row on SQLite).
-    response_table = Response.__table__
-    db.session.execute(insert(response_table), [columns for columns, _ in entries])
-    public_ids = [columns["public_id"] for columns, _ in entries]
-    id_of = dict(db.session.execute(
-        select(Response.public_id, Response.id).where(Response.public_id.in_(public_ids))).all())
-    ids = [id_of[public_id] for public_id in public_ids]
-    answers, choices = [], []
-    for response_id, (_, rows) in zip(ids, entries, strict=True):
-        for fields, ticked in rows:
-            answers.append({**fields, "response_id": response_id})
-            choices.extend({"response_id": response_id, "item_id": fields["item_id"], "option_id": option_id}
-                           for option_id in ticked)
-    db.session.execute(insert(Answer.__table__), answers)
-    if choices:
-        db.session.execute(insert(AnswerChoice.__table__), choices)
-    rollup.add_counted(entries)
-    rollup.add_gain_change(version_id, gains_before, rollup.gain_contributions(version_id, retaking))
-    return len(ids)
-
-
 def find_response(public_id):
     """Return the response with this public id, or None."""
     return db.session.scalar(select(Response).where(Response.public_id == public_id))
@@ -178,44 +149,46 @@ def submit(version, community_id, participant, public_id, raw_answers, assisted=
     response already stored. The first completed attempt per participant and version is counted;
     the database's partial unique index settles a race between two first attempts. ``assisted``
     marks an attempt made in assisted mode (a community worker's shared phone).
+
+    The rows are written with three Core statements (response, answers, ticked options) and the
+    rollups are updated in the same transaction.
     """
     existing = find_response(public_id)
     if existing is not None:
         return existing
     scored = score_answers(version, raw_answers)
+    rows = answer_rows(scored)
     for _ in range(3):
         previous = db.session.scalar(
             select(func.count())
             .select_from(Response)
             .where(Response.version_id == version.id, Response.participant_hash == participant)
         )
-        response = build_response(version, community_id, participant, public_id, scored)
-        response.is_assisted = bool(assisted)
-        response.attempt_number = previous + 1
-        response.is_counted = previous == 0
-        gains_before = {} if response.is_counted else rollup.gain_contributions(version.id, [participant])
-        db.session.add(response)
+        columns = response_fields(version, community_id, participant, public_id, scored,
+                                  sum(1 for key in version_keys(version) if key.is_knowledge))
+        columns.update(attempt_number=previous + 1, is_counted=previous == 0, is_assisted=bool(assisted))
+        gains_before = {} if columns["is_counted"] else rollup.gain_contributions(version.id, [participant])
         try:
-            db.session.flush()
-            if response.is_counted:
-                rollup.add_counted([(_rollup_columns(response), answer_rows(scored))])
+            response_id = db.session.execute(insert(Response.__table__).values(**columns)).inserted_primary_key[0]
+            db.session.execute(insert(Answer.__table__), [{**fields, "response_id": response_id}
+                                                          for fields, _ in rows])
+            choices = [{"response_id": response_id, "item_id": fields["item_id"], "option_id": option_id}
+                       for fields, ticked in rows for option_id in ticked]
+            if choices:
+                db.session.execute(insert(AnswerChoice.__table__), choices)
+            if columns["is_counted"]:
+                rollup.add_counted([(columns, rows)])
             else:
                 rollup.add_gain_change(version.id, gains_before, rollup.gain_contributions(version.id, [participant]))
             db.session.commit()
-            return response
         except IntegrityError:
             db.session.rollback()
             existing = find_response(public_id)
             if existing is not None:
                 return existing
+            continue
+        return db.session.get(Response, response_id)
     raise RuntimeError("could not store the response after three tries")
-
-
-def _rollup_columns(response):
-    return {"version_id": response.version_id, "community_id": response.community_id,
-            "submitted_at": response.submitted_at, "is_counted": response.is_counted,
-            "is_assisted": response.is_assisted,
-            "knowledge_correct": response.knowledge_correct, "knowledge_total": response.knowledge_total}
 
 
 def item_in_version(version, item_id):
