@@ -96,10 +96,10 @@ def _row(cells, widths):
 def table(result):
     """The printed report: every load figure with its ratio to its baseline, then the targets."""
     lines = []
-    widths = (44, 9, 8, 8, 8, 24)
+    widths = (45, 9, 8, 8, 8, 26)
     lines.append(_row(("scenario", "req/s", "p50 ms", "p99 ms", "KB/req", "ratio to baseline"), widths))
     for name, figures in result["baselines"].items():
-        lines.append(_row((f"baseline  {LABELS[name]}", figures["rps"], figures["p50_ms"], figures["p99_ms"],
+        lines.append(_row((f"baseline   {LABELS[name]}", figures["rps"], figures["p50_ms"], figures["p99_ms"],
                            round(figures["bytes_per_request"] / 1024, 1), "1.00 (baseline)"), widths))
     for engine, data in result["engines"].items():
         lines.append(f"-- {engine}: {data['database']['responses']:,} responses, "
@@ -107,13 +107,14 @@ def table(result):
         for name, figures in data["scenarios"].items():
             value = ratio(result, engine, name)
             base = BASELINE_OF[name].format(engine=engine)
-            lines.append(_row((f"{engine:9} {LABELS[name]}", figures["rps"], figures["p50_ms"], figures["p99_ms"],
+            lines.append(_row((f"{engine:10} {LABELS[name]}", figures["rps"], figures["p50_ms"], figures["p99_ms"],
                                round(figures["bytes_per_request"] / 1024, 1),
                                f"{value:.2f} of {base}" if value is not None else "—"), widths))
         submission = data["scenarios"].get("submission")
         if submission:
-            lines.append(f"   submissions: {submission['stored']:,} stored of {submission['requests']:,} POSTs "
-                         f"(responses counted before and after)")
+            extra = submission["stored"] - submission["requests"]
+            lines.append(f"   submissions: {submission['stored']:,} responses stored for {submission['requests']:,} "
+                         f"answered POSTs" + (f" (+{extra} still in flight when wrk stopped)" if extra > 0 else ""))
         export = data.get("export") or {}
         if export:
             lines.append(f"   raw export: {export.get('rows', 0):,} answer rows in {export.get('seconds')} s, "
