@@ -9,8 +9,8 @@ from sqlalchemy import event, select
 from survey.campaign import get_campaign
 from survey.demo import simulate_responses
 from survey.extensions import db
-from survey.models import Community, Response
-from survey.participation import participants_by_community, participation_board
+from survey.models import Community, Response, Street
+from survey.participation import BOARD_INLINE_LIMIT, participants_by_community, participation_board
 from survey.questionnaire.services import current_version
 
 EN = {"Accept-Language": "en-US,en;q=0.9"}
@@ -76,7 +76,7 @@ def test_board_numbers_equal_a_recount(app, client):
         assert f'<span class="board-percent">{percent}%</span>' in block, (code, percent)
 
 
-def test_participants_come_from_one_grouped_query(app, ctx):
+def test_participants_come_from_one_grouped_query_of_the_rollup(app, ctx):
     simulate_responses(120, seed=3)
     version_id = current_version().id
     statements = []
@@ -86,7 +86,9 @@ def test_participants_come_from_one_grouped_query(app, ctx):
         counts = participants_by_community(version_id)
     finally:
         event.remove(db.engine, "before_cursor_execute", listener)
-    assert len(statements) == 1 and "GROUP BY" in statements[0] and "count(" in statements[0].lower()
+    # One grouped read of the daily rollup, never a scan of every response.
+    assert len(statements) == 1 and "GROUP BY" in statements[0] and "stats_day" in statements[0]
+    assert "response" not in statements[0].replace("stats_day", "")
     assert counts == recount(app)
 
 
@@ -175,3 +177,56 @@ def rctx(app):
     """A request context, for services that format or translate."""
     with app.test_request_context(headers=EN):
         yield
+
+
+def add_communities(app, street_code, count):
+    """Grow the district past what the home page lists community by community."""
+    with app.app_context():
+        street = db.session.scalar(select(Street).where(Street.code == street_code))
+        for index in range(count):
+            community = Community(code=f"grow-{index}", street=street, position=100 + index,
+                                  target_population=1000, target_share=0.1)
+            community.set_translation("zh", name=f"新社区{index}")
+            community.set_translation("en", name=f"New Community {index}")
+            db.session.add(community)
+        db.session.commit()
+
+
+def test_a_large_district_lists_streets_that_link_to_their_communities(app, client):
+    add_communities(app, "s-hehua", BOARD_INLINE_LIMIT)
+    with app.app_context():
+        simulate_responses(400, seed=5)
+        streets = {s.id: s.code for s in db.session.scalars(select(Street))}
+        members = {c.id: c.street_id for c in db.session.scalars(select(Community))}
+        targets = {c.id: round(c.target_population * (c.target_share or 0.2)) for c in db.session.scalars(
+            select(Community))}
+    set_campaign(app, min_count=5)
+    counts = recount(app)
+    home = client.get("/", headers=EN).text
+    assert '<li class="board-item' in home and 'id="board-c-' not in home  # no community entries on the home page
+    for street_id, code in streets.items():
+        people = sum(n for community_id, n in counts.items() if members[community_id] == street_id)
+        target = sum(t for community_id, t in targets.items() if members[community_id] == street_id)
+        block = home.split(f'id="board-s-{street_id}"')[1].split("</li>")[0]
+        assert block.startswith(f' href="/board/{code}"')
+        assert re.search(rf"\b{people:,} participants?\b", block), (code, people)
+        assert f"target {target:,}" in block
+        page = client.get(f"/board/{code}", headers=EN)
+        assert page.status_code == 200
+        items = board_items(page.text)
+        assert {members[community_id] for community_id in items} == {street_id}
+        for community_id, text in items.items():
+            if counts.get(community_id, 0) >= 5:
+                assert re.search(rf"\b{counts[community_id]:,} participants?\b", text)
+
+
+def test_a_street_below_the_minimum_shows_no_figures(app, client):
+    add_communities(app, "s-hehua", BOARD_INLINE_LIMIT)
+    home = client.get("/", headers=EN).text
+    assert home.count("Fewer than 5 so far") == 3 and "<progress" not in home
+
+
+@pytest.mark.parametrize("code", ["nowhere", "..%2f..%2fetc", "x" * 300])
+def test_an_unknown_street_board_is_a_localised_404(client, code):
+    page = client.get(f"/board/{code}", headers=ZH)
+    assert page.status_code == 404 and 'lang="zh' in page.text

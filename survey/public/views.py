@@ -8,8 +8,9 @@ from sqlalchemy import select, text
 from ..campaign import days_to_inspection, get_campaign
 from ..extensions import db
 from ..i18n import LANGUAGES
-from ..models import Page
-from ..participation import participation_board
+from ..models import Page, Street
+from ..participation import board_is_inline, participation_board
+from ..participation import street_board as street_summary
 from ..questionnaire import attempt as attempts
 from ..questionnaire.services import current_version
 from . import prefs
@@ -34,6 +35,7 @@ def home():
     ).all()
     version = current_version()
     campaign = get_campaign()
+    inline = board_is_inline()
     return render_template(
         "public/home.html",
         featured=[page for page in pages if page.is_featured],
@@ -45,9 +47,21 @@ def home():
         days_left=days_to_inspection(campaign, today=datetime.now(get_timezone()).date()),
         inspection_date=campaign.inspection_date,
         # Participation only: awareness, support and satisfaction figures stay on staff pages.
-        board=participation_board(campaign, version),
+        board=participation_board(campaign, version) if inline else None,
+        streets_board=None if inline else street_summary(campaign, version),
         min_count=campaign.min_count or 5,
     )
+
+
+@bp.get("/board/<code>")
+def street_board(code):
+    """One street's communities on the public participation board (a large district's home lists streets)."""
+    street = db.session.scalar(select(Street).where(Street.code == code.lower()[:32]))
+    if street is None:
+        abort(404)
+    campaign = get_campaign()
+    return render_template("public/board.html", street=street, min_count=campaign.min_count or 5,
+                           board=participation_board(campaign, street=street))
 
 
 @bp.get("/pages/<slug>")
