@@ -1,4 +1,5 @@
 """Forms of the resident survey: choosing a community, and one dynamically built form per section."""
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -50,9 +51,23 @@ def field_name(item):
     return f"item-{item.id}"
 
 
-def section_form(section, is_first, is_last, data=None):
-    """Build a FlaskForm with one field per item of the section and the navigation buttons."""
+def section_form(section, is_first, is_last, data=None, cache=None):
+    """A FlaskForm with one field per item of the section and the navigation buttons, pre-filled with ``data``.
 
+    ``cache``: a dict kept with a frozen version (see structure.VersionView), where the form class of each
+    section and language is kept, so it is built once per process rather than on every request.
+    """
+    key = (section.id, is_first, is_last, str(get_locale()))
+    form_class = cache.get(key) if cache is not None else None
+    if form_class is None:
+        form_class = _section_form_class(section, is_first, is_last)
+        if cache is not None:
+            cache[key] = form_class
+    # Flask-WTF reads request.form on POST by itself; ``data`` pre-fills a GET from the saved answers.
+    return form_class(data=data)
+
+
+def _section_form_class(section, is_first, is_last):
     class SectionForm(FlaskForm):
         pass
 
@@ -77,5 +92,4 @@ def section_form(section, is_first, is_last, data=None):
     if not is_first:
         SectionForm.back = SubmitField(_l("Back"))
     SectionForm.forward = SubmitField(_l("Submit my answers") if is_last else _l("Next"))
-    # Flask-WTF reads request.form on POST by itself; ``data`` pre-fills a GET from the saved answers.
-    return SectionForm(data=data)
+    return SectionForm

@@ -6,13 +6,14 @@ from .. import assisted
 from ..errors import render_error
 from ..extensions import db, limiter
 from ..i18n import _
-from ..models import Community, QuestionnaireVersion, Street
+from ..models import Community, Street
 from ..ratelimit import configured, residents_exempt
 from . import attempt as attempts
 from . import services
 from .forms import RetakeForm, StartForm, field_name, section_form
 from .results import describe_result
 from .scoring import InvalidAnswer, answer_labels, coerce, correct_answer_labels, key_for, score
+from .structure import frozen_view
 
 bp = Blueprint("questionnaire", __name__)
 
@@ -134,13 +135,13 @@ def _attempt_or_redirect():
             return None, redirect(url_for(".result", public_id=last))
         flash(_("Please choose your community to start the survey."), "info")
         return None, redirect(url_for(".choose"))
-    version = db.session.get(QuestionnaireVersion, attempt["version"])
     current = services.current_version()
-    if version is None or current is None or version.id != current.id:
+    if current is None or attempt["version"] != current.id:
         attempts.forget()
         flash(_("The questionnaire has been updated since you started. Please start again."), "info")
         return None, redirect(url_for(".choose"))
-    return (attempt, version), None
+    # The published version's content from memory (it can no longer change), not from the database.
+    return (attempt, frozen_view(current) or current), None
 
 
 @bp.route("/survey/section/<int:number>", methods=["GET", "POST"])
@@ -161,14 +162,14 @@ def section(number):
     if request.method == "GET":
         attempts.visit(attempt, number)
         data = {field_name(item): stored.get(item.id) for item in current_section.items}
-        form = section_form(current_section, number == 1, is_last, data=data)
+        form = section_form(current_section, number == 1, is_last, data=data, cache=getattr(version, "forms", None))
         return _render_section(form, attempt, version, sections, number, stored)
     known = {field_name(item) for item in current_section.items}
     if any(key.startswith("item-") and key not in known for key in request.form):
         # An answer to a question that is not on this page (another section or another version).
         return render_error(400, _("These answers do not fit this page"),
                             _("Some answers belong to questions that are not on this page. Please reload the page."))
-    form = section_form(current_section, number == 1, is_last)
+    form = section_form(current_section, number == 1, is_last, cache=getattr(version, "forms", None))
     going_back = "back" in request.form
     is_valid = form.validate()
     if "csrf_token" in form.errors:
