@@ -57,6 +57,11 @@ def cached_gettext(message):
     return memo[message]
 
 
+def grouped(value):
+    """A whole number with thousands separators, e.g. 12345 → "12,345" (the same in Chinese and English)."""
+    return f"{value:,}"
+
+
 def percent(value, digits=1):
     """A share as a percentage, e.g. 0.8093 → "80.9%" (the same pattern in Chinese and English)."""
     return "—" if value is None else f"{value * 100:.{digits}f}%"
@@ -85,6 +90,7 @@ def init_app(app):
         newstyle=True,
     )
     app.jinja_env.filters["percent"] = percent
+    app.jinja_env.filters["grouped"] = grouped
     app.jinja_env.filters["rate_display"] = rate_display
 
     from .campaign import get_campaign

@@ -13,6 +13,7 @@ from ..participation import board_is_inline, participation_board
 from ..participation import street_board as street_summary
 from ..questionnaire import attempt as attempts
 from ..questionnaire.services import current_version
+from ..questionnaire.structure import frozen_view
 from . import prefs
 
 bp = Blueprint("public", __name__)
@@ -40,7 +41,7 @@ def home():
         "public/home.html",
         featured=[page for page in pages if page.is_featured],
         other_pages=[page for page in pages if not page.is_featured],
-        question_count=len(version.items) if version else 0,
+        question_count=len((frozen_view(version) or version).items) if version else 0,
         in_progress=attempts.current(),
         last_result=attempts.last_result(),
         # "Today" where the district is (the configured time zone), not where the server runs.
