@@ -50,8 +50,10 @@ def run_one(database, args, workdir):
             load = threading.Thread(target=run_load, args=([server.base_url], plan),
                                     kwargs={"tally": tally, "stop": stop, "residents": residents})
             load.start()
-            while len(tally.acknowledged) < args.kill_after and load.is_alive():
-                time.sleep(0.05)
+            # Kill once enough are acknowledged and some final submissions are on their way.
+            while (len(tally.acknowledged) < args.kill_after or tally.sent - len(tally.acknowledged) < 3) \
+                    and load.is_alive():
+                time.sleep(0.01)
             killed = server.kill9()
             stop.set()
             load.join(60)

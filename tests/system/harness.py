@@ -59,7 +59,7 @@ class SqliteDatabase:
         self.url = f"sqlite:///{self.path}"
 
     def integrity_problems(self):
-        """``PRAGMA integrity_check`` and ``foreign_key_check``: an empty list when the file is sound."""
+        """``PRAGMA integrity_check``, ``foreign_key_check`` and the row checks: an empty list when all is sound."""
         engine = create_engine(self.url)
         try:
             with engine.connect() as connection:

@@ -283,6 +283,7 @@ class LoadPlan:
     deadline: float = 110.0
     retake_share: float = 0.2  # residents who retake once (a practice attempt)
     double_tap_share: float = 0.1  # final submissions posted twice at once
+    stagger: float = 2.0  # residents arrive over this many seconds, not all in one wave
     seed: int = 1
 
 
@@ -309,6 +310,7 @@ def run_load(base_urls, plan, tally=None, stop=None, residents=None):
 
     def resident_loop(worker_index):
         local_rng = random.Random(plan.seed * 1000 + worker_index)
+        time.sleep(local_rng.uniform(0, plan.stagger))
         while not stop.is_set() and time.monotonic() < until and take_ticket():
             with budget_lock:
                 resident = Resident(len(residents), base_urls[len(residents) % len(base_urls)], tally,
