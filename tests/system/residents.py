@@ -173,6 +173,9 @@ class Resident:
         self.index, self.tally, self.rng, self.community = index, tally, rng, community
         self.browser = Browser(base_url, on_status=tally.status)
         self.attempts_sent, self.acknowledged, self.result_path = 0, [], None
+        # The step of a posted attempt that has not been acknowledged yet: ("post", path, form) until the
+        # final POST is answered, then ("get", result path, None) until the result page is read.
+        self.pending = None
 
     @property
     def participant_token(self):
@@ -200,6 +203,7 @@ class Resident:
                 with self.tally.lock:
                     self.tally.sent += 1
                 self.attempts_sent += 1
+                self.pending = ("post", location, payload)
                 posted = self._submit(location, payload, double_tap)
             else:
                 posted = self.browser.post(location, payload)
@@ -210,11 +214,28 @@ class Resident:
                 break
             if not is_last and not location.startswith("/survey/section/"):
                 raise JourneyError(f"resident {self.index}: POST answered a redirect to {location}")
+        return self._read_result(location)
+
+    def resume(self):
+        """After a dropped connection, do what a resident does: press the button again (the same form, the
+        same cookies) or reload the result page. Returns the public id once the result page shows."""
+        step, location, payload = self.pending
+        if step == "post":
+            posted = self.browser.post(location, payload)
+            if posted.status != 302 or not posted.location.startswith("/survey/result/"):
+                raise JourneyError(f"resident {self.index}: posting again answered {posted.status} "
+                                   f"{posted.location!r}")
+            location = posted.location
+        return self._read_result(location)
+
+    def _read_result(self, location):
+        """Read the result page of a stored attempt: the moment a submission counts as acknowledged."""
+        self.pending = ("get", location, None)
         result = self._expect(self.browser.get(location), 200, "result page")
         if 'class="score-card"' not in result.text:
             raise JourneyError(f"resident {self.index}: the result page shows no score")
         public_id = location.rsplit("/", 1)[1]
-        self.result_path = location
+        self.result_path, self.pending = location, None
         self.acknowledged.append(public_id)
         with self.tally.lock:
             self.tally.acknowledged.append((self.index, public_id))

@@ -27,10 +27,12 @@ def test_kill_9_mid_stream_loses_nothing_acknowledged(suite_database, servers, s
                                                                "residents": residents})
     load.start()
     until = time.monotonic() + DEADLINE
-    # Kill once enough are acknowledged AND some final submissions are on their way (not between waves).
-    while (len(tally.acknowledged) < BEFORE_KILL or tally.sent - len(tally.acknowledged) < IN_FLIGHT) \
+    # Kill once enough are acknowledged AND final submissions are on their way, one of them stored with its
+    # result page not yet shown (so the kill falls between waves of residents on neither side).
+    while (len(tally.acknowledged) < BEFORE_KILL or tally.sent - len(tally.acknowledged) < IN_FLIGHT
+           or not any(resident.pending and resident.pending[0] == "get" for resident in list(residents))) \
             and load.is_alive() and time.monotonic() < until:
-        time.sleep(0.01)
+        time.sleep(0.005)
     assert len(tally.acknowledged) >= BEFORE_KILL, tally.journey_errors[:5]
     assert tally.journey_errors == []
     stop.set()  # from now on a dropped connection ends a resident quietly
@@ -60,16 +62,26 @@ def test_kill_9_mid_stream_loses_nothing_acknowledged(suite_database, servers, s
     in_flight = count_after_crash.stored - count_after_crash.acknowledged
     assert 0 <= in_flight <= count_after_crash.sent - count_after_crash.acknowledged
 
+    # Residents cut off after pressing "submit" press it again (or reload the result): each attempt is
+    # stored once, whether or not it had been committed before the kill.
+    cut_off = [resident for resident in residents if resident.pending]
+    assert cut_off
+    for resident in cut_off:
+        resident.resume()
+    count_after_resume = verify(suite_database, secret_key, tally, residents)
+    assert count_after_resume.sent == count_after_resume.acknowledged == count_after_resume.stored
+    assert (count_after_resume.lost, count_after_resume.doubled, count_after_resume.problems) == (0, 0, [])
+
     # The site serves the same load again.
-    tally.journey_errors.clear()
     run_load([server.base_url], LoadPlan(submissions=AFTER_RESTART, deadline=DEADLINE, seed=2),
              tally=tally, residents=residents)
     count = verify(suite_database, secret_key, tally, residents)
     announce(f"{count.line()} (kill -9 after {len(acknowledged_before_kill)} acknowledged of {sent_at_kill} "
              f"sent, {tally.connection_errors} requests cut off; {in_flight} submissions stored but not "
-             f"acknowledged)")
+             f"acknowledged before {len(cut_off)} residents pressed again)")
     assert tally.journey_errors == []
-    assert count.acknowledged == len(acknowledged_before_kill) + AFTER_RESTART
+    assert count.acknowledged == len(acknowledged_before_kill) + len(cut_off) + AFTER_RESTART
+    assert count.sent == count.acknowledged == count.stored
     assert (count.lost, count.doubled, count.server_errors) == (0, 0, 0)
     assert count.problems == []
     assert suite_database.integrity_problems() == []
