@@ -432,3 +432,15 @@ def test_ids_too_large_for_any_database_are_simply_not_found(auth, client, path)
     token = csrf_token(client.get("/admin/tokens/").text)
     response = client.post(path, data={"csrf_token": token, "direction": "up"}, headers={"Accept-Language": "en"})
     assert response.status_code == 404 and "Page not found" in response.text
+
+
+def test_a_street_without_communities_does_not_break_the_dashboards(auth, client):
+    """Found by the fuzz: a new street (no communities yet) made the district dashboard fail."""
+    auth.as_role("admin")
+    page = client.get("/admin/communities/streets/new")
+    created = client.post("/admin/communities/streets/new", data={
+        "csrf_token": csrf_token(page.text), "code": "s-empty", "name_zh": "空街道", "name_en": "Empty"})
+    assert created.status_code == 302
+    for path in ("/admin/dashboard/district", "/admin/exports/district.csv", "/api/v1/stats", "/"):
+        response = client.get(path, headers={"Accept-Language": "en"})
+        assert response.status_code == 200, path

@@ -67,12 +67,14 @@ def name_units(communities, everyone=False):
     if not everyone:
         query = query.where(CommunityTranslation.community_id.in_(by_id))
     for community_id, locale, name in db.session.execute(query):
-        by_id[community_id].names[locale] = name
+        if community_id in by_id:
+            by_id[community_id].names[locale] = name
     query = select(StreetTranslation.street_id, StreetTranslation.locale, StreetTranslation.name)
     if not everyone:
         query = query.where(StreetTranslation.street_id.in_(streets))
     for street_id, locale, name in db.session.execute(query):
-        streets[street_id].names[locale] = name
+        if street_id in streets:  # a street without communities yet has names but no figures
+            streets[street_id].names[locale] = name
 
 
 @dataclass
