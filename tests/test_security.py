@@ -4,7 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from survey import create_app
 from survey.config import ConfigError, secret_key
+from survey.extensions import db
+
+from .conftest import _config, csrf_token
 
 
 @pytest.mark.parametrize("path", ["/", "/survey/", "/privacy", "/nope"])
@@ -47,12 +51,6 @@ def test_staff_markdown_is_sanitised():
 
 
 # ---------------------------------------------------------------- every kind of response, TLS settings, secrets
-from survey import create_app  # noqa: E402
-from survey.config import ConfigError as StartupError  # noqa: E402
-
-from .conftest import _config, csrf_token  # noqa: E402
-
-
 def _assert_hardened(response):
     csp = dict(part.strip().split(" ", 1) for part in response.headers["Content-Security-Policy"].split(";"))
     assert csp["script-src"] == "'self'" and csp["style-src"] == "'self'"
@@ -80,14 +78,21 @@ def test_every_kind_of_response_is_hardened(client, auth):
 def app_with_env(app, monkeypatch):
     """Build another app on the same database after the test set environment variables."""
 
+    built = []
+
     def build(**environment):
         for name, value in environment.items():
             monkeypatch.setenv(name, value)
         overrides = _config(app.config["SQLALCHEMY_DATABASE_URI"])
         del overrides["SECRET_KEY"]  # the secret comes from the environment or instance/, as in production
-        return create_app(overrides)
+        built.append(create_app(overrides))
+        return built[-1]
 
-    return build
+    yield build
+    for other in built:  # close their database connections (PostgreSQL warns about open ones)
+        with other.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _cookies_and_headers(app):
@@ -132,7 +137,7 @@ def test_production_app_refuses_to_start_without_a_real_secret(app_with_env, mon
         monkeypatch.delenv("SECRET_KEY", raising=False)
     else:
         monkeypatch.setenv("SECRET_KEY", value)
-    with pytest.raises(StartupError, match="SECRET_KEY"):
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
         app_with_env(SURVEY_ENV="production")
 
 
