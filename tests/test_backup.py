@@ -171,3 +171,14 @@ def test_operator_language_follows_the_terminal(monkeypatch):
     assert operator_locale() == "en"
     monkeypatch.setenv("LC_ALL", "zh_CN.UTF-8")
     assert operator_locale() == "zh"
+
+
+def test_a_chinese_terminal_gets_chinese_messages(app, runner, tmp_path, monkeypatch):
+    for name in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    target = tmp_path / "out.db"
+    written = runner.invoke(args=["backup", str(target)])
+    assert written.exit_code == 0 and "备份已写入" in written.output
+    refused = runner.invoke(args=["backup", str(target)])
+    assert refused.exit_code != 0 and "已存在；如要覆盖，请加 --force。" in refused.output
