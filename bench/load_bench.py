@@ -54,8 +54,8 @@ def run_one(database, args, workdir):
             while (len(tally.acknowledged) < args.kill_after or tally.sent - len(tally.acknowledged) < 3) \
                     and load.is_alive():
                 time.sleep(0.01)
+            stop.set()  # from now on a dropped connection ends a resident quietly
             killed = server.kill9()
-            stop.set()
             load.join(60)
             before = len(tally.acknowledged)
             record.update(killed_processes=len(killed), acknowledged_before_kill=before)
@@ -63,7 +63,10 @@ def run_one(database, args, workdir):
             record["integrity_problems_after_kill"] = database.integrity_problems()
             record["stats_check_after_kill"] = stats_check(server)[0]
             server.start()
-            tally.journey_errors.clear()
+            cut_off = [resident for resident in residents if resident.pending]
+            for resident in cut_off:  # they press "submit" again (or reload the result page)
+                resident.resume()
+            record["resubmitted_after_kill"] = len(cut_off)
             remaining = max(0, args.submissions - tally.sent)
             run_load([server.base_url], LoadPlan(submissions=remaining, concurrency=args.concurrency,
                                                  deadline=args.deadline, seed=2), tally=tally, residents=residents)
