@@ -1,5 +1,6 @@
 """Every staff route × every role: refused with 403 (or the login page for anonymous visitors) unless allowed."""
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from survey.models import ROLES
 from tests.conftest import csrf_token
@@ -27,8 +28,7 @@ def fill(rule):
     """A concrete URL for a rule, with harmless argument values."""
     values = {}
     for name in rule.arguments:
-        converter = rule._converters[name].__class__.__name__
-        values[name] = 1 if converter == "IntegerConverter" else "x"
+        values[name] = 1 if isinstance(rule._converters[name], IntegerConverter) else "x"
     url = rule.rule
     for name, value in values.items():
         url = url.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
