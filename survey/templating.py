@@ -4,7 +4,7 @@ from flask_babel import format_date, format_datetime, format_decimal, format_per
 from flask_login import current_user
 from markupsafe import Markup
 
-from .i18n import HTML_LANG, LANGUAGES, _, _l
+from .i18n import HTML_LANG, LANGUAGES, N_, _, _l
 
 # The staff navigation: (endpoint, label, roles). Entries whose endpoint does not exist are left out.
 STAFF_NAV = [
@@ -71,10 +71,11 @@ def rate_display(rate, points=False):
     """A Rate as shown in tables and cards: a percentage, percentage points, "—" or "too few responses"."""
     if rate.value is None:
         if rate.suppressed:
-            return Markup('<span class="suppressed">%s</span>') % cached_gettext("too few responses")
+            return Markup('<span class="suppressed">%s</span>') % cached_gettext(N_("too few responses"))
         return "—"
     if points:
-        return f"{rate.value * 100:+.1f} {cached_gettext('pts')}"
+        unit = cached_gettext(N_("pts"))  # outside the f-string, where the extractor can see it
+        return f"{rate.value * 100:+.1f} {unit}"
     return percent(rate.value)
 
 

@@ -114,3 +114,17 @@ def test_heat_map_marks_weak_spots(answered, auth, client):
     auth.as_role("admin")
     page = client.get("/admin/dashboard/district", headers=EN)
     assert 'class="heat-map"' in page.text and "heat-0" in page.text
+
+
+def test_suppressed_rates_and_points_read_in_chinese(answered, auth, client):
+    """One resident in Binhe: its rates say "too few responses" in the reader's language; a gain reads in points."""
+    auth.as_role("admin")
+    page = client.get("/admin/dashboard/community/binhe", headers={"Accept-Language": "zh-CN"}).text
+    assert "样本过少" in page and "too few responses" not in page
+    from survey.stats.intervals import Rate
+    from survey.templating import rate_display
+
+    with answered.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        assert rate_display(Rate(0.092, 0.08, 0.1, 622), points=True) == "+9.2 个百分点"
+    with answered.test_request_context(headers={"Accept-Language": "en"}):
+        assert rate_display(Rate(0.092, 0.08, 0.1, 622), points=True) == "+9.2 pts"
