@@ -230,3 +230,17 @@ def test_a_street_below_the_minimum_shows_no_figures(app, client):
 def test_an_unknown_street_board_is_a_localised_404(client, code):
     page = client.get(f"/board/{code}", headers=ZH)
     assert page.status_code == 404 and 'lang="zh' in page.text
+
+
+def test_board_names_are_escaped(app, client):
+    with app.app_context():
+        community = db.session.scalar(select(Community).where(Community.code == "lianhu"))
+        community.set_translation("en", name='<img src=x onerror="alert(1)">')
+        community.street.set_translation("en", name="<script>alert(2)</script>")
+        db.session.commit()
+    add_communities(app, "s-hehua", 0)
+    inline = client.get("/", headers=EN).text
+    assert "<img src=x" not in inline and "&lt;img src=x" in inline
+    add_communities(app, "s-qingshan", BOARD_INLINE_LIMIT)
+    streets = client.get("/", headers=EN).text
+    assert "<script>alert(2)" not in streets and "&lt;script&gt;alert(2)" in streets
