@@ -47,6 +47,7 @@ def audit_entries(app, action):
 
 def test_staff_switches_it_on_and_each_resident_is_new_and_assisted(app, client, auth, survey):
     auth.as_role("community")
+    client.get("/language/en")  # before switching on: the confirmation is written in the reader's language
     survey.complete("lianhu")  # the worker's own try: not assisted
     own = participant(client)
 
@@ -55,7 +56,6 @@ def test_staff_switches_it_on_and_each_resident_is_new_and_assisted(app, client,
     assert client.get_cookie("assisted") is not None
     assert participant(client) != own  # the first resident does not inherit the worker's participant
     assert audit_entries(app, "assisted.on") == [("community", "community", {"community": "lianhu"})]
-    client.get("/language/en")
     entry = client.get("/c/lianhu")
     assert BANNER in entry.text and "Assisted mode is on for this phone" in entry.text
 
