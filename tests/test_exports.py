@@ -14,7 +14,7 @@ from survey.extensions import db
 from survey.models import Answer, AuditEntry, Response
 from survey.questionnaire.services import current_version
 from survey.stats.services import scope_stats
-from tests.conftest import SurveyDriver
+from tests.conftest import SurveyDriver, right_answers
 
 EN = {"Accept-Language": "en"}
 
@@ -273,3 +273,23 @@ def test_dashboards_link_their_exports_with_the_same_filters(client, auth):
     assert "/admin/exports/answers.csv?version=1" in district
     street = client.get("/admin/dashboard/street/s-hehua?since=bad", headers=EN).text
     assert "/admin/exports/street/s-hehua.csv?version=1\"" in street  # an invalid date is not passed on
+
+
+def test_exports_carry_the_assisted_count(app, client, auth, survey):
+    """Residents helped on a worker's phone count as participants and are shown apart, as on the dashboards."""
+    survey.complete("lianhu")  # on their own phone
+    helped = SurveyDriver(app, app.test_client())
+    helped.start("lianhu")
+    with helped.client.session_transaction() as session:
+        session["attempt"]["assisted"] = True
+    answers, sections = right_answers(app, ())
+    for number, names in enumerate(sections, start=1):
+        assert helped.post_section(number, {name: answers[name] for name in names}).status_code == 302
+    auth.as_role("admin")
+    summary, _questions = read_csv_tables(client.get("/admin/exports/community/lianhu.csv", headers=EN).data)
+    rows = {row[0]: row[1:] for row in summary[1:]}
+    assert int(rows["Participants"][0]) == 2 and int(rows["Of whom assisted by staff"][0]) == 1
+    ranking, _questions = read_csv_tables(client.get("/admin/exports/district.csv", headers=EN).data)
+    column = ranking[0].index("Of whom assisted by staff")
+    assert int(next(row for row in ranking if row[1] == "lianhu")[column]) == 1
+    assert int(ranking[-1][column]) == 1  # the district total

@@ -645,3 +645,11 @@ def test_restoring_an_unknown_revision_is_404(editor):
     token = csrf_token(editor.get(f"/admin/pages/{page_id}/edit").text)
     assert editor.post(f"/admin/pages/{page_id}/revisions/42/restore", data={"csrf_token": token}).status_code == 404
     assert editor.post("/admin/pages/99999/revisions/1/restore", data={"csrf_token": token}).status_code == 404
+
+
+def test_the_editor_page_has_no_duplicate_ids(editor):
+    """Labels, error links and scripts find one element per id (the page and image forms both had "submit")."""
+    page_id = create_page(editor)
+    for url in ("/admin/pages/new", f"/admin/pages/{page_id}/edit"):
+        ids = re.findall(r'\sid="([^"]+)"', editor.get(url, headers=EN).text)
+        assert ids and len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})

@@ -47,9 +47,10 @@ def _rate_cells(rate):
 def summary_table(stats):
     """One unit's headline figures: participants, target, progress, then each rate with its interval."""
     table = Table(_("Summary"), [_("Measure"), *_interval_headers()], percent_columns=frozenset({1, 2, 3}),
-                  count_rows=frozenset({0, 1, 2}))
+                  count_rows=frozenset({0, 1, 2, 3}))
     table.rows += [
         [_("Participants"), stats.participants, None, None, None],
+        [_("Of whom assisted by staff"), stats.assisted, None, None, None],
         [_("Target population"), stats.population, None, None, None],
         [_("Participation target"), stats.target, None, None, None],
         [_("Progress to target"), stats.target_progress, None, None, None],
@@ -85,6 +86,7 @@ def ranking_table(rows, level_label, unit_rows=()):
         headers += [labels[name], _("%(measure)s: 95%% low", measure=labels[name]),
                     _("%(measure)s: 95%% high", measure=labels[name]), _("%(measure)s: n", measure=labels[name])]
         percent |= {start, start + 1, start + 2}
+    headers.append(_("Of whom assisted by staff"))
     table = Table(_("Communities"), headers, percent_columns=frozenset(percent))
     for community, stats in rows:
         table.rows.append(_unit_row(level_label, community.code, community.name, community.street.name, stats))
@@ -99,6 +101,7 @@ def _unit_row(level, code, name, street_name, stats):
              stats.target_progress]
     for rate_name in rate_labels():
         cells += _rate_cells(rates[rate_name])
+    cells.append(stats.assisted)
     return cells
 
 
