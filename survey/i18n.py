@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-__all__ = ["LANGUAGES", "HTML_LANG", "N_", "_", "_l", "ngettext", "select_locale", "content_locales"]
+__all__ = ["LANGUAGES", "HTML_LANG", "N_", "_", "_l", "ngettext", "select_locale", "content_locales", "for_locale"]
 
 # Locale code → the language's own name, shown in the switcher.
 LANGUAGES = {"zh": "中文", "en": "English"}
@@ -31,3 +31,11 @@ def select_locale():
 def content_locales(locale):
     """Order in which staff-written translations are tried: the asked locale, then the default, then any."""
     return [locale, DEFAULT_LOCALE, *[code for code in LANGUAGES if code not in (locale, DEFAULT_LOCALE)]]
+
+
+def for_locale(by_locale, locale):
+    """The entry of ``{locale: entry}`` for ``locale``, else the default locale's, else any; None when empty."""
+    for code in content_locales(locale):
+        if code in by_locale:
+            return by_locale[code]
+    return None

@@ -50,9 +50,8 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
-@pytest.fixture
-def app(sqlite_template, tmp_path):
-    """An application on its own database holding the demo district and questionnaire version 1."""
+def demo_app(sqlite_template, directory):
+    """A fresh application holding the demo district: a copy of the template in ``directory``, or PostgreSQL."""
     if TEST_DATABASE_URL:
         app = create_app(_config(_normalise_url(TEST_DATABASE_URL)))
         with app.app_context():
@@ -60,15 +59,27 @@ def app(sqlite_template, tmp_path):
             db.create_all()
             load_demo()
     else:
-        path = tmp_path / "survey.db"
+        path = directory / "survey.db"
         shutil.copy(sqlite_template, path)
         app = create_app(_config(f"sqlite:///{path}"))
     with app.app_context():
         limiter.reset()
-    yield app
+    return app
+
+
+def close_app(app):
+    """Release the application's database connections."""
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def app(sqlite_template, tmp_path):
+    """An application on its own database holding the demo district and questionnaire version 1."""
+    app = demo_app(sqlite_template, tmp_path)
+    yield app
+    close_app(app)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import io
 import os
 import re
 import secrets
-import shutil
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -29,12 +28,11 @@ from survey import create_app
 from survey.api.tokens import create_token
 from survey.auth.services import create_staff, start_session
 from survey.bank import services as bank
-from survey.demo import load_demo
-from survey.extensions import db, limiter
+from survey.extensions import db
 from survey.models import Community, Page, QuestionnaireVersion, Street
 from survey.models.staff import StaffSession, StaffUser
 
-from .conftest import STAFF_PASSWORD, TEST_DATABASE_URL, SurveyDriver, _config, _normalise_url, csrf_token
+from .conftest import STAFF_PASSWORD, SurveyDriver, close_app, csrf_token, demo_app
 
 # Per (endpoint, method); FUZZ_EXAMPLES=200 runs a deeper search locally.
 MIN_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 20))
@@ -246,22 +244,9 @@ class World:
 @pytest.fixture(scope="module")
 def world(sqlite_template, tmp_path_factory):
     """One application for the whole module: its state (and whatever the fuzz managed to change) carries over."""
-    if TEST_DATABASE_URL:
-        app = create_app(_config(_normalise_url(TEST_DATABASE_URL)))
-        with app.app_context():
-            db.drop_all()
-            db.create_all()
-            load_demo()
-    else:
-        path = tmp_path_factory.mktemp("fuzz") / "survey.db"
-        shutil.copy(sqlite_template, path)
-        app = create_app(_config(f"sqlite:///{path}"))
-    with app.app_context():
-        limiter.reset()
+    app = demo_app(sqlite_template, tmp_path_factory.mktemp("fuzz"))
     yield World(app)
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+    close_app(app)
 
 
 def _path(rule, world, draw):

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 
 from flask_babel import get_locale
 
-from ..i18n import content_locales
+from ..i18n import for_locale
 
 
 def utcnow():
@@ -22,11 +22,7 @@ class Translatable:
 
     def translation(self, locale=None):
         """Return the translation row for ``locale``, falling back to the default locale, then any."""
-        rows = {row.locale: row for row in self.translations}
-        for code in content_locales(locale or current_locale()):
-            if code in rows:
-                return rows[code]
-        return None
+        return for_locale({row.locale: row for row in self.translations}, locale or current_locale())
 
     def tr(self, field, locale=None):
         """Return one translated field, or an empty string when no translation exists."""

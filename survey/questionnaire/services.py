@@ -12,6 +12,7 @@ from ..models import Answer, AnswerChoice, Item, QuestionnaireVersion, Response
 from ..models.base import utcnow
 from ..stats import rollup
 from .scoring import InvalidAnswer, coerce, key_for, score
+from .structure import VersionView, frozen_view
 
 
 class VersionFrozen(RuntimeError):
@@ -63,22 +64,10 @@ def new_public_id():
     return secrets.token_hex(16)
 
 
-# Scoring keys of versions that can no longer change (published or retired), per process: a submission
-# then needs no load of every item's options. Keyed by database, version id and publication time.
-_KEYS = {}
-
-
 def version_keys(version):
-    """The scoring keys of a version's items, in questionnaire order."""
-    if version.status == "draft" or version.id is None:
-        return [key_for(item) for item in version.items]
-    cache_key = (str(db.engine.url), version.id, version.published_at)
-    keys = _KEYS.get(cache_key)
-    if keys is None:
-        if len(_KEYS) >= 16:
-            _KEYS.clear()
-        keys = _KEYS[cache_key] = [key_for(item) for item in version.items]
-    return keys
+    """The scoring keys of a version's items, in questionnaire order (kept with a frozen version's view)."""
+    view = version if isinstance(version, VersionView) else frozen_view(version)
+    return view.keys if view is not None else [key_for(item) for item in version.items]
 
 
 def score_answers(version, raw_answers, keys=None):

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..i18n import content_locales
+from ..i18n import for_locale
 from ..models import Item, Option, Section
 from ..models.base import current_locale
+from .scoring import key_for
 
 
 class _Texts:
@@ -23,12 +24,8 @@ class _Texts:
     __slots__ = ()
 
     def tr(self, name, locale=None):
-        """The field ``name`` in ``locale`` (default: the current one), falling back like the models."""
-        for code in content_locales(locale or current_locale()):
-            value = self.texts.get(code, {}).get(name)
-            if value is not None:
-                return value
-        return None
+        """The field ``name`` in ``locale`` (default: the current one), falling back like ``Translatable.tr``."""
+        return (for_locale(self.texts, locale or current_locale()) or {}).get(name) or ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,7 +102,8 @@ class VersionView:
     published_at: object
     sections: tuple
     items: tuple
-    forms: dict = field(default_factory=dict)  # cached form classes, see forms.section_form_class
+    keys: tuple  # the items' scoring keys, in the same order
+    forms: dict = field(default_factory=dict)  # cached form classes, see forms.section_form
 
 
 def _texts(translations, *names):
@@ -139,7 +137,7 @@ def _build(version):
     items = tuple(sorted((item for section in section_views for item in section.items),
                          key=lambda item: (item.position, item.id)))
     return VersionView(version.id, version.number, version.status, version.published_at,
-                       tuple(section_views), items)
+                       tuple(section_views), items, tuple(key_for(item) for item in items))
 
 
 _VIEWS = {}

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from ..campaign import get_campaign
 from ..extensions import db
-from ..i18n import content_locales
+from ..i18n import for_locale
 from ..models import Community, CommunityTranslation, Response, Street, StreetTranslation
 from ..models.base import current_locale
 from .counts import Counts, community_counts, item_totals, rollup, rollup_counts, version_items
@@ -32,10 +32,7 @@ class Unit:
         """Like ``Translatable.tr``: the name in ``locale`` (default: the current one), with the same fallback."""
         if field != "name":
             raise AttributeError(field)
-        for code in content_locales(locale or current_locale()):
-            if code in self.names:
-                return self.names[code]
-        return None
+        return for_locale(self.names, locale or current_locale()) or ""
 
     @property
     def name(self):
