@@ -33,7 +33,7 @@ def create_app(config=None):
 
 def register_extensions(app):
     """Bind the extension objects and the request hooks they rely on."""
-    from . import assisted, database, security, templating
+    from . import assisted, database, ratelimit, security, templating
     from .i18n import N_, _, select_locale
 
     db.init_app(app)
@@ -49,6 +49,7 @@ def register_extensions(app):
     login_manager.localize_callback = _
     login_manager.login_message_category = "info"
     limiter.init_app(app)
+    ratelimit.drop_idle_auto_check(app, limiter)
     database.init_app(app)
     security.init_app(app)
     templating.init_app(app)

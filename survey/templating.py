@@ -94,11 +94,11 @@ def init_app(app):
     app.jinja_env.filters["grouped"] = grouped
     app.jinja_env.filters["rate_display"] = rate_display
 
-    from .campaign import get_campaign
+    from .campaign import campaign_settings
 
     @app.context_processor
     def _globals():
-        campaign = get_campaign()
+        campaign = campaign_settings()
         locale = get_locale()
         code = locale.language if locale is not None else "zh"
         return {

@@ -5,6 +5,8 @@ the page never flashes from one scheme to the other. ``prefs.js`` only saves a r
 """
 from flask import current_app, has_request_context, request
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from wtforms import HiddenField
 from wtforms.validators import AnyOf, Optional
 
@@ -74,6 +76,19 @@ def html_classes(chosen):
     return " ".join(classes)
 
 
+# DisplayForm's two hidden fields as it renders them with base.html's own ids (the page's own form has a
+# csrf_token field too). Written out so that every page does not build a form only to print them; a test
+# compares them with the form's rendering.
+_HIDDEN_FIELDS = Markup('<input id="display-csrf-token" name="{name}" type="hidden" value="%s">\n'
+                        '        <input id="display-next" name="next" type="hidden" value="%s">')
+
+
+def hidden_fields(next_url):
+    """DisplayForm's CSRF and ``next`` fields for this request (``next_url``: the page to come back to)."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    return _HIDDEN_FIELDS.replace("{name}", field) % (generate_csrf(), next_url)
+
+
 def template_globals():
     """What base.html needs to draw the toggles and the <html> classes."""
     if not has_request_context():  # e.g. a template rendered by a CLI command
@@ -82,5 +97,5 @@ def template_globals():
     return {
         "display_prefs": {"large": chosen.get("large", False), "contrast": chosen.get("contrast", False)},
         "display_classes": html_classes(chosen),
-        "display_form": DisplayForm(formdata=None),
+        "display_hidden_fields": hidden_fields,
     }

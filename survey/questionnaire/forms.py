@@ -1,4 +1,5 @@
 """Forms of the resident survey: choosing a community, and one dynamically built form per section."""
+from flask import g
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField
@@ -64,7 +65,43 @@ def section_form(section, is_first, is_last, data=None, cache=None):
         if cache is not None:
             cache[key] = form_class
     # Flask-WTF reads request.form on POST by itself; ``data`` pre-fills a GET from the saved answers.
+    # A POST whose token the app-wide CSRF check has already accepted needs no second check (nor the new
+    # token the form's CSRF field would sign for itself).
+    if g.get("csrf_valid", False):
+        return form_class(data=data, meta={"csrf": False})
     return form_class(data=data)
+
+
+def valid_answers(section, formdata):
+    """The answers of a POST in which every answer is plainly valid, as the section form would give them.
+
+    Returns ``{item id: value or None}`` (int for one choice, list of ints for several, text for a fill-in)
+    exactly like ``section_form(...).data`` after a successful ``validate()``, without building the form;
+    returns None whenever anything is missing, unusual or wrong, and the form then decides (and explains).
+    """
+    answers = {}
+    for item in section.items:
+        values = formdata.getlist(field_name(item))
+        if not values:
+            if item.is_required:
+                return None
+            answers[item.id] = None
+            continue
+        first = values[0]
+        if item.question_type == "fillin":
+            if not first.strip() or len(first) > FILL_IN_MAX:
+                return None
+            answers[item.id] = first
+            continue
+        options = {option.id for option in item.options}
+        try:
+            chosen = [int(value) for value in values] if item.question_type == "multiple" else [int(first)]
+        except ValueError:
+            return None
+        if not first or any(choice not in options for choice in chosen):
+            return None
+        answers[item.id] = chosen if item.question_type == "multiple" else chosen[0]
+    return answers
 
 
 def _section_form_class(section, is_first, is_last):

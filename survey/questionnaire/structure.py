@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from .. import snapshots
 from ..extensions import db
 from ..i18n import for_locale
-from ..models import Item, Option, Section
+from ..models import Item, Option, QuestionnaireVersion, Section
 from ..models.base import current_locale
 from .scoring import key_for
 
@@ -104,6 +105,8 @@ class VersionView:
     items: tuple
     keys: tuple  # the items' scoring keys, in the same order
     forms: dict = field(default_factory=dict)  # cached form classes, see forms.section_form
+    markup: dict = field(default_factory=dict)  # cached question markup, see render.part_markup
+    pages: dict = field(default_factory=dict)  # cached part pages, see render.cached_page
 
 
 def _texts(translations, *names):
@@ -144,7 +147,10 @@ _VIEWS = {}
 
 
 def frozen_view(version):
-    """The plain view of a published or retired ``version`` (built on first use, then kept); None for a draft."""
+    """The plain view of a published or retired ``version`` (built on first use, then kept); None for a draft.
+
+    ``version`` may be the model or any row with its ``id``, ``number``, ``status`` and ``published_at``.
+    """
     if version is None or version.status == "draft":
         return None
     key = (str(db.engine.url), version.id, version.published_at)
@@ -154,3 +160,23 @@ def frozen_view(version):
             _VIEWS.clear()
         view = _VIEWS[key] = _build(version)
     return view
+
+
+def _read_published():
+    row = db.session.execute(
+        select(QuestionnaireVersion.id, QuestionnaireVersion.number, QuestionnaireVersion.status,
+               QuestionnaireVersion.published_at)
+        .where(QuestionnaireVersion.status == "published")
+        .order_by(QuestionnaireVersion.number.desc())
+        .limit(1)
+    ).first()
+    return frozen_view(row) if row is not None else None
+
+
+def current_view():
+    """The view of the published version residents get (what ``services.current_version`` names), or None.
+
+    Kept per process as a snapshot (see survey.snapshots: refreshed at once after a publish in this
+    process, within ``snapshots.MAX_AGE`` seconds in the others), so a survey page needs no query for it.
+    """
+    return snapshots.get("published_version", _read_published)

@@ -1,5 +1,9 @@
 """The resident's practice survey: choose a community, answer section by section, see the result."""
+from dataclasses import dataclass
+
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import select
 
 from .. import assisted
@@ -10,10 +14,11 @@ from ..models import Community, Street
 from ..ratelimit import configured, residents_exempt
 from . import attempt as attempts
 from . import services
-from .forms import RetakeForm, StartForm, field_name, section_form
+from .forms import RetakeForm, StartForm, field_name, section_form, valid_answers
+from .render import FormMarkup, cached_page, form_markup, page_key, part_markup, section_form_markup
 from .results import describe_result
 from .scoring import InvalidAnswer, answer_labels, coerce, correct_answer_labels, key_for, score
-from .structure import frozen_view
+from .structure import SectionView, VersionView, current_view
 
 bp = Blueprint("questionnaire", __name__)
 
@@ -22,7 +27,7 @@ def _not_a_submission():
     """Only a forward POST of the last section can store a response; the submission limit skips the rest."""
     if residents_exempt() or request.method != "POST" or "back" in request.form:
         return True
-    version = services.current_version()
+    version = current_view()
     return version is None or (request.view_args or {}).get("number") != len(version.sections)
 
 
@@ -68,7 +73,7 @@ def choose():
     form = StartForm(data={"community": mode.community.code} if mode else None)
     form.set_communities(_streets())
     return render_template("questionnaire/choose.html", form=form, community=None,
-                           in_progress=attempts.current(), version=services.current_version())
+                           in_progress=attempts.current(), version=current_view())
 
 
 @bp.get("/c/<code>")
@@ -78,7 +83,7 @@ def community_entry(code):
     form = StartForm(data={"community": community.code})
     form.set_communities(_streets())
     return render_template("questionnaire/choose.html", form=form, community=community,
-                           in_progress=attempts.current(), version=services.current_version())
+                           in_progress=attempts.current(), version=current_view())
 
 
 @bp.post("/survey/start")
@@ -89,8 +94,8 @@ def start():
     form.set_communities(_streets())
     if not form.validate():
         return render_template("questionnaire/choose.html", form=form, community=None,
-                               in_progress=None, version=services.current_version()), 422
-    version = services.current_version()
+                               in_progress=None, version=current_view()), 422
+    version = current_view()
     if version is None or not version.sections:
         abort(503)
     community = _community_by_code(form.community.data)
@@ -102,7 +107,7 @@ def start():
 def retake():
     """Start another (practice) attempt for the same community."""
     form = RetakeForm()
-    version = services.current_version()
+    version = current_view()
     if not form.validate() or version is None:
         abort(400)
     community = _community_by_code(form.community.data)
@@ -135,72 +140,130 @@ def _attempt_or_redirect():
             return None, redirect(url_for(".result", public_id=last))
         flash(_("Please choose your community to start the survey."), "info")
         return None, redirect(url_for(".choose"))
-    current = services.current_version()
+    # The published version's content from memory (it can no longer change), not from the database.
+    current = current_view()
     if current is None or attempt["version"] != current.id:
         attempts.forget()
         flash(_("The questionnaire has been updated since you started. Please start again."), "info")
         return None, redirect(url_for(".choose"))
-    # The published version's content from memory (it can no longer change), not from the database.
-    return (attempt, frozen_view(current) or current), None
+    return (attempt, current), None
 
 
-@bp.route("/survey/section/<int:number>", methods=["GET", "POST"])
-@survey_posts_limit
-@submission_limit
-def section(number):
-    """Show one section; back/next keep the answers; the last section submits."""
+@dataclass(frozen=True)
+class _Part:
+    """The attempt in progress and the part of the survey it is on."""
+
+    attempt: dict
+    version: VersionView
+    number: int
+    section: SectionView
+    is_last: bool
+    first_number: int  # the number shown on the part's first question
+
+
+def _part_or_redirect(number):
+    """Return ``(part, None)``, or ``(None, response)`` when no usable attempt is in progress; 404 for no such part."""
     state, redirect_response = _attempt_or_redirect()
     if redirect_response is not None:
-        return redirect_response
+        return None, redirect_response
     attempt, version = state
     sections = version.sections
     if not 1 <= number <= len(sections):
         abort(404)
-    current_section = sections[number - 1]
-    is_last = number == len(sections)
-    stored = attempts.answers(attempt)
-    if request.method == "GET":
-        attempts.visit(attempt, number)
-        data = {field_name(item): stored.get(item.id) for item in current_section.items}
-        form = section_form(current_section, number == 1, is_last, data=data, cache=getattr(version, "forms", None))
-        return _render_section(form, attempt, version, sections, number, stored)
+    first_number = sum(len(s.items) for s in sections[: number - 1]) + 1
+    return _Part(attempt, version, number, sections[number - 1], number == len(sections), first_number), None
+
+
+@bp.route("/survey/section/<int:number>", methods=["GET", "POST"])
+def section(number):
+    """Show one section; back/next keep the answers; the last section submits.
+
+    The residents' limits apply to POSTs only, so they sit on ``_answer_section``: a GET does not pay for
+    resolving limits that cannot apply to it.
+    """
+    if request.method == "POST":
+        return _answer_section(number)
+    part, redirect_response = _part_or_redirect(number)
+    if redirect_response is not None:
+        return redirect_response
+    attempts.visit(part.attempt, number)
+    stored = attempts.answers(part.attempt)
+    cut = part_markup(part.version, part.section, number == 1, part.is_last, part.first_number)
+    if cut is None:
+        markup = section_form_markup(part.version, part.section, number == 1, part.is_last, part.first_number, stored)
+        return _render_section(part, None, markup, _answered(part.version, stored))
+
+    def render(csrf, attempt, answered, questions):
+        # ``questions``: the filled-in Markup, or a plain stand-in word while the page is cut (render.cached_page).
+        markup = FormMarkup(cut.csrf_field(csrf), Markup(questions), cut.buttons)  # noqa: S704
+        return _render_section(part, None, markup, answered, attempt_id=attempt)
+
+    values = {"csrf": generate_csrf(), "attempt": part.attempt["id"], "answered": _answered(part.version, stored),
+              "questions": cut.questions(stored)}
+    return cached_page(part.version, page_key(number), render, values)
+
+
+@survey_posts_limit
+@submission_limit
+def _answer_section(number):
+    """Keep the posted answers; go back, forward, or (from the last part) submit."""
+    part, redirect_response = _part_or_redirect(number)
+    if redirect_response is not None:
+        return redirect_response
+    current_section = part.section
     known = {field_name(item) for item in current_section.items}
     if any(key.startswith("item-") and key not in known for key in request.form):
         # An answer to a question that is not on this page (another section or another version).
         return render_error(400, _("These answers do not fit this page"),
                             _("Some answers belong to questions that are not on this page. Please reload the page."))
-    form = section_form(current_section, number == 1, is_last, cache=getattr(version, "forms", None))
     going_back = "back" in request.form
-    is_valid = form.validate()
-    if "csrf_token" in form.errors:
-        abort(400)
-    answered = {item.id: form[field_name(item)].data or None for item in current_section.items
-                if not form[field_name(item)].errors}
-    attempts.store_answers(attempt, answered)
+    # Plainly valid answers need no form once the app-wide CSRF check has passed; anything else (and every
+    # error message) goes through the form.
+    quick = g.get("csrf_valid", False) and not request.files
+    answered = valid_answers(current_section, request.form) if quick else None
+    form, is_valid = None, answered is not None
+    if answered is None:
+        form = section_form(current_section, number == 1, part.is_last, cache=part.version.forms)
+        is_valid = form.validate()
+        if "csrf_token" in form.errors:
+            abort(400)
+        answered = {item.id: form[field_name(item)].data or None for item in current_section.items
+                    if not form[field_name(item)].errors}
+    attempts.store_answers(part.attempt, answered)
     if going_back:
         return redirect(url_for(".section", number=number - 1))
     if not is_valid:
-        return _render_section(form, attempt, version, sections, number, attempts.answers(attempt)), 422
-    if not is_last:
+        markup = form_markup(form, current_section, part.first_number)
+        return _render_section(part, form, markup, _answered(part.version, attempts.answers(part.attempt))), 422
+    if not part.is_last:
         return redirect(url_for(".section", number=number + 1))
-    return _submit(attempt, version, sections)
+    return _submit(part.attempt, part.version, part.version.sections)
 
 
-def _render_section(form, attempt, version, sections, number, stored):
-    """Render a section page with its progress figures (and the attempt's keys for the browser's saved copy)."""
-    total = len(version.items)
-    first_number = sum(len(s.items) for s in sections[: number - 1]) + 1
+def _answered(version, stored):
+    """How many of the version's questions the saved answers ``stored`` cover."""
+    return sum(1 for item in version.items if item.id in stored)
+
+
+def _render_section(part, form, markup, answered, attempt_id=None):
+    """Render a section page with its progress figures (and the attempt's keys for the browser's saved copy).
+
+    ``markup``: the form's CSRF field, questions and buttons (questionnaire.render); ``form``: the bound form
+    of a POST that failed validation (for the error summary), else None.
+    """
+    version = part.version
     return render_template(
         "questionnaire/section.html",
         form=form,
-        section=sections[number - 1],
-        number=number,
-        section_count=len(sections),
-        first_number=first_number,
-        answered=sum(1 for item in version.items if item.id in stored),
-        total=total,
+        form_markup=markup,
+        section=part.section,
+        number=part.number,
+        section_count=len(version.sections),
+        first_number=part.first_number,
+        answered=answered,
+        total=len(version.items),
         field_name=field_name,
-        attempt_id=attempt["id"],
+        attempt_id=part.attempt["id"] if attempt_id is None else attempt_id,
         version=version,
     )
 
@@ -246,7 +309,7 @@ def result(public_id):
 def check():
     """Instant check of one knowledge answer, by the same scoring code as the result page (JSON)."""
     payload = request.get_json(silent=True)
-    version = services.current_version()
+    version = current_view()
     if not isinstance(payload, dict) or version is None or not isinstance(payload.get("item"), int):
         return jsonify(error=_("The answer could not be checked.")), 400
     item = services.item_in_version(version, payload["item"])
