@@ -4,7 +4,7 @@ import re
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .. import audit
 from ..extensions import db
@@ -92,11 +92,15 @@ def own_tokens(staff_id):
     ).all()
 
 
+# Built once; run for every API request (the token's staff member comes in the same query).
+_BY_HASH = select(ApiToken).where(ApiToken.token_hash == bindparam("token_hash"))
+
+
 def authenticate(secret):
     """Return the active staff member a live token belongs to, or None; note when it was last used."""
     if not secret or len(secret) > 200 or not secret.isascii():
         return None
-    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    token = db.session.scalar(_BY_HASH, {"token_hash": hash_token(secret)})
     if token is None or token.revoked_at is not None or not token.staff.is_active:
         return None
     now = utcnow()

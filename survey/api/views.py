@@ -1,14 +1,13 @@
 """The statistics API: JSON for a staff session or an ``Authorization: Bearer`` token, scoped like the dashboards."""
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_babel import force_locale, get_locale
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..auth.roles import STATS_ROLES, can_read_community, community_scope
-from ..extensions import csrf, db
+from ..extensions import csrf
 from ..i18n import _
-from ..models import Community
-from ..stats.services import scope_stats
+from ..stats import cache as stats_cache
+from ..stats.services import find_community, scope_stats
 from . import serialise, tokens
 from .openapi import openapi_document
 from .params import BadParameter, UnknownVersion, parse_filters, parse_lang
@@ -16,6 +15,8 @@ from .params import BadParameter, UnknownVersion, parse_filters, parse_lang
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # CSRF is checked below for cookie-authenticated requests only: a bearer token is not sent by browsers on their own.
 csrf.exempt(bp)
+# Longer query strings (sum of names and values) are answered without a cache entry.
+MAX_QUERY = 512
 
 
 class Unauthorized(Exception):
@@ -95,15 +96,28 @@ def _caller():
     return staff
 
 
-def _respond(build):
-    """Parse the filters and language, then build the JSON in that language."""
+def _respond(name, place_code, staff, build):
+    """The JSON for this request in its language, from the stats cache while the data is unchanged.
+
+    Called after the caller's access was checked. The key holds the endpoint and unit, the caller's role and
+    scope, the language and the whole query string; the body is cached as the bytes sent.
+    """
     lang = parse_lang(request.args.get("lang"))
-    filters = parse_filters(request.args)
     if lang is None:
         locale = get_locale()
         lang = locale.language if locale is not None else "zh"
-    with force_locale(lang):
-        return jsonify(build(filters, lang))
+
+    def render():
+        filters = parse_filters(request.args)
+        with force_locale(lang):
+            return current_app.json.response(build(filters, lang)).get_data()
+
+    args = tuple(sorted(request.args.items(multi=True)))
+    if sum(len(key) + len(value) for key, value in args) > MAX_QUERY:
+        body = render()
+    else:
+        body = stats_cache.cached(("api", name, place_code, stats_cache.viewer_scope(staff), lang, args), render)
+    return current_app.response_class(body, mimetype=current_app.json.mimetype)
 
 
 @bp.get("/stats")
@@ -111,7 +125,7 @@ def stats():
     """Every community the caller may read, their streets and the district aggregate."""
     staff = _caller()
     scope = community_scope(staff)
-    return _respond(lambda filters, lang: serialise.scope_json(
+    return _respond("stats", None, staff, lambda filters, lang: serialise.scope_json(
         filters, scope_stats(filters.version.id, scope, filters.since, filters.until), lang))
 
 
@@ -119,13 +133,13 @@ def stats():
 def community_stats(code):
     """One community's figures, with its street and the district to compare."""
     staff = _caller()
-    community = db.session.scalar(select(Community).where(Community.code == code[:32]))
-    if community is None:
+    place = find_community(code)
+    if place is None:
         abort(404)
-    if not can_read_community(staff, community):
+    if not can_read_community(staff, place):
         abort(403)
-    return _respond(lambda filters, lang: serialise.single_json(
-        filters, scope_stats(filters.version.id, [community.id], filters.since, filters.until), lang))
+    return _respond("community", place.code, staff, lambda filters, lang: serialise.single_json(
+        filters, scope_stats(filters.version.id, [place.id], filters.since, filters.until), lang))
 
 
 @bp.get("/openapi.json")

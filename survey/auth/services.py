@@ -2,7 +2,7 @@
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .. import audit
 from ..extensions import db
@@ -80,15 +80,26 @@ def start_session(staff):
     return staff
 
 
+# Built once; run for every staff request. One row only when the session is live and the account active.
+_LIVE_SESSION = (
+    select(StaffUser).join(StaffSession, StaffSession.staff_id == StaffUser.id)
+    .where(StaffSession.id == bindparam("session_id"), StaffSession.ended_at.is_(None), StaffUser.is_active.is_(True))
+)
+
+
 def load_session(session_id):
-    """Return the account of a live login session, or None when it ended or the account is disabled."""
+    """Return the account of a live login session, or None when it ended or the account is disabled.
+
+    Read from the database on every request (one indexed join), so a logout, a disabled account or a
+    password change ends the session at once in every process.
+    """
     if not isinstance(session_id, str) or len(session_id) > 64:
         return None
-    login = db.session.get(StaffSession, session_id)
-    if login is None or login.ended_at is not None or not login.staff.is_active:
+    staff = db.session.scalar(_LIVE_SESSION, {"session_id": session_id})
+    if staff is None:
         return None
-    login.staff.session_id = login.id
-    return login.staff
+    staff.session_id = session_id
+    return staff
 
 
 def end_session(session_id):

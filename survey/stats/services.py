@@ -1,8 +1,10 @@
 """The one source of truth for numbers: dashboards, the API and exports all call ``scope_stats``."""
-from collections import OrderedDict, defaultdict
+import time
+from collections import defaultdict
 from copy import copy
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from ..campaign import get_campaign
@@ -10,6 +12,7 @@ from ..extensions import db
 from ..i18n import for_locale
 from ..models import Community, CommunityTranslation, Response, Street, StreetTranslation
 from ..models.base import current_locale
+from . import cache
 from .counts import Counts, community_counts, item_totals, rollup, rollup_counts, version_items
 from .metrics import compute
 
@@ -43,8 +46,19 @@ class Unit:
         return f"<Unit {self.code}>"
 
 
-def directory():
-    """Every street and community as Units without names, in street then community order: ``[community Unit]``."""
+class Directory:
+    """Every community (named Units, in street then community order) and street, with lookups by code."""
+
+    def __init__(self, communities, streets):
+        self.communities = communities
+        self.by_code = {unit.code: unit for unit in communities}
+        self.streets = {unit.code: unit for unit in streets}
+        self.members = defaultdict(list)
+        for unit in communities:
+            self.members[unit.street_id].append(unit)
+
+
+def _read_directory():
     streets = {street_id: Unit(street_id, code) for street_id, code in db.session.execute(
         select(Street.id, Street.code).order_by(Street.position, Street.code))}
     street_order = {street_id: order for order, street_id in enumerate(streets)}
@@ -52,26 +66,36 @@ def directory():
                    for community_id, code, street_id, population, share in db.session.execute(
                        select(Community.id, Community.code, Community.street_id, Community.target_population,
                               Community.target_share).order_by(Community.position, Community.code))]
-    # Stable sort: communities keep their own order within each street.
-    return sorted(communities, key=lambda unit: street_order[unit.street_id])
-
-
-def name_units(communities, everyone=False):
-    """Fill in the names (every locale) of ``communities`` and of their streets; ``everyone`` skips the filter."""
     by_id = {unit.id: unit for unit in communities}
-    streets = {unit.street.id: unit.street for unit in communities}
-    query = select(CommunityTranslation.community_id, CommunityTranslation.locale, CommunityTranslation.name)
-    if not everyone:
-        query = query.where(CommunityTranslation.community_id.in_(by_id))
-    for community_id, locale, name in db.session.execute(query):
+    for community_id, locale, name in db.session.execute(
+            select(CommunityTranslation.community_id, CommunityTranslation.locale, CommunityTranslation.name)):
         if community_id in by_id:
             by_id[community_id].names[locale] = name
-    query = select(StreetTranslation.street_id, StreetTranslation.locale, StreetTranslation.name)
-    if not everyone:
-        query = query.where(StreetTranslation.street_id.in_(streets))
-    for street_id, locale, name in db.session.execute(query):
-        if street_id in streets:  # a street without communities yet has names but no figures
+    for street_id, locale, name in db.session.execute(
+            select(StreetTranslation.street_id, StreetTranslation.locale, StreetTranslation.name)):
+        if street_id in streets:
             streets[street_id].names[locale] = name
+    # Stable sort: communities keep their own order within each street.
+    return Directory(sorted(communities, key=lambda unit: street_order[unit.street_id]), list(streets.values()))
+
+
+def directory():
+    """Every street and community with their names in every locale, kept in the stats cache.
+
+    Shared by every request until the data changes: nothing may change what it holds.
+    """
+    return cache.cached(("directory",), _read_directory, responses=False,
+                        size=lambda found: 600 * (len(found.communities) + len(found.streets)))
+
+
+def find_community(code):
+    """The community Unit with this code (for access checks before anything else is read), or None."""
+    return directory().by_code.get(code[:32])
+
+
+def find_street(code):
+    """The street Unit with this code, or None."""
+    return directory().streets.get(code[:32])
 
 
 @dataclass
@@ -98,32 +122,107 @@ def _unit_stats(counts, communities, items, default_share, min_count):
     return compute(counts, items, population, sum(targets) or None, min_count)
 
 
-# Rollup reads keyed by the newest response: any new response changes the key, so a cached entry is
-# never stale. Per process, a few entries (one per database and version in use).
-_CACHE = OrderedDict()
-_CACHE_SIZE = 8
+class Rollups:
+    """The rollup sums of one version for every community, with item totals per street and for the district.
+
+    ``counts``: {community id: Counts without per-item detail}. Street and district sums are worked out
+    once per entry (``sums``). Shared by every request until the data changes: nothing may change it.
+    """
+
+    def __init__(self, version_id, counts, street_items, district_items, made_with, full_at):
+        self.version_id, self.counts = version_id, counts
+        self.street_items, self.district_items = street_items, district_items
+        # (stamp, structural generation) it was read under, and when it was last read in full.
+        self.made_with, self.full_at = made_with, full_at
+        self.sums = {}
+
+    def total(self, key, community_ids):
+        """A copy of the summed Counts (no per-item detail) of ``community_ids``, remembered under ``key``."""
+        found = self.sums.get(key)
+        if found is None:
+            found = rollup(self.counts[c] for c in community_ids if c in self.counts)
+            if key is not None:
+                self.sums[key] = found
+        return copy(found)
 
 
-def _data_key(version_id):
-    # Two statements: SQLite answers a lone MAX() from the index, but scans for two in one query.
-    newest_id = db.session.scalar(select(func.max(Response.id)))
-    newest_at = db.session.scalar(select(func.max(Response.submitted_at)))
-    return (str(db.engine.url), version_id, newest_id, newest_at)
+def _read_rollups(version_id):
+    made_with = (cache.stamp(), cache.structural_generation())  # read first: what is read after is newer
+    return Rollups(version_id, dict(community_counts(version_id, None, with_items=False)),
+                   item_totals(version_id, None, group_by_street=True), item_totals(version_id, None),
+                   made_with, time.monotonic())
+
+
+# At most this many responses added since the last read are brought in one by one; more: read everything.
+MAX_ADDED = 2000
+
+
+def _added_communities(version_id, stale):
+    """The communities whose rollups responses added since ``stale`` was read can have changed, or None
+    when ``stale`` cannot be brought up to date that way (then everything is read again)."""
+    (newest, late, audited), structural = stale.made_with
+    current = cache.stamp()
+    if (current[2] != audited or structural != cache.structural_generation() or newest is None
+            or current[0] is None or current[0] < newest
+            or time.monotonic() - stale.full_at > current_app.config.get("STATS_CACHE_MAX_AGE", cache.MAX_AGE)):
+        return None
+    # A response committed after a newer one (PostgreSQL) among the newest ids then: look further back.
+    floor = newest
+    if db.session.scalar(select(func.count()).select_from(Response)
+                         .where(Response.id > newest - cache.WINDOW, Response.id <= newest)) != late:
+        floor = newest - cache.WINDOW
+    # Both reads filter the version in Python: with it in the WHERE clause SQLite picks the version index
+    # and scans every response of the version instead of the id range or the participants.
+    rows = db.session.execute(select(Response.community_id, Response.participant_hash, Response.version_id)
+                              .where(Response.id > floor).limit(MAX_ADDED + 1)).all()
+    if len(rows) > MAX_ADDED:
+        return None
+    added = [(community_id, participant) for community_id, participant, version in rows if version == version_id]
+    changed = {community_id for community_id, _participant in added}
+    participants = list({participant for _community, participant in added})
+    # A retake changes the learning gain of the community where the participant's counted attempt was.
+    for start in range(0, len(participants), 500):
+        changed.update(community_id for community_id, version, is_counted in db.session.execute(
+            select(Response.community_id, Response.version_id, Response.is_counted)
+            .where(Response.participant_hash.in_(participants[start:start + 500])))
+            if version == version_id and is_counted)
+    return changed
+
+
+def _refresh_rollups(version_id, stale):
+    """``stale`` brought up to date by reading again only the communities that responses were added to."""
+    made_with = (cache.stamp(), cache.structural_generation())
+    changed = _added_communities(version_id, stale)
+    if changed is None:
+        return None
+    counts = dict(stale.counts)
+    fresh = rollup_counts(version_id, list(changed), with_items=False) if changed else {}
+    for community_id in changed:
+        counts.pop(community_id, None)
+        if community_id in fresh:
+            counts[community_id] = fresh[community_id]
+    street_items = dict(stale.street_items)
+    members = directory().members
+    for street_id in {unit.street_id for unit in directory().communities if unit.id in changed}:
+        street_items[street_id] = item_totals(version_id, [unit.id for unit in members[street_id]])
+    return Rollups(version_id, counts, street_items, item_totals(version_id, None) if changed else
+                   stale.district_items, made_with, stale.full_at)
 
 
 def _cached_rollups(version_id):
-    """(counts per community without per-item detail, item totals per street, district item totals)."""
-    key = _data_key(version_id)
-    found = _CACHE.get(key)
-    if found is None:
-        found = (dict(community_counts(version_id, None, with_items=False)),
-                 item_totals(version_id, None, group_by_street=True), item_totals(version_id, None))
-        _CACHE[key] = found
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    else:
-        _CACHE.move_to_end(key)
-    return found
+    """The version's Rollups, kept in the stats cache (survey.stats.cache) and so never stale.
+
+    After responses were added (and nothing else changed) only the communities they touch are read
+    again; everything is read again after any other change and at least every ``MAX_AGE`` seconds.
+    """
+    return cache.cached(("rollups", version_id), lambda: _read_rollups(version_id), size=_rollup_size,
+                        refresh=lambda stale: _refresh_rollups(version_id, stale))
+
+
+def _rollup_size(rollups):
+    # About 1 KB per community's Counts (its category sums) and 150 bytes per item total.
+    return 1024 * len(rollups.counts) + 150 * (
+        sum(len(items) for items in rollups.street_items.values()) + len(rollups.district_items))
 
 
 def scope_stats(version_id, community_ids=None, since=None, until=None, detail="community"):
@@ -137,13 +236,8 @@ def scope_stats(version_id, community_ids=None, since=None, until=None, detail="
     min_count, default_share = campaign.min_count or 5, campaign.default_target_share or 0.2
     items = sorted(version_items(version_id).values(), key=lambda item: item.position)
     ranged = since is not None or until is not None
-    if ranged:
-        all_counts = community_counts(version_id, None, since, until, with_items=False)
-    else:
-        cached_counts, cached_street_items, cached_district_items = _cached_rollups(version_id)
-        # Copies: per-item detail is attached below and must not leak into the cache.
-        all_counts = defaultdict(Counts, {cid: copy(counts) for cid, counts in cached_counts.items()})
-    all_communities = directory()
+    places = directory()
+    all_communities = places.communities
     if community_ids is None:
         visible_ids = {c.id for c in all_communities}
     elif hasattr(community_ids, "subquery") or hasattr(community_ids, "scalar_subquery"):
@@ -151,35 +245,43 @@ def scope_stats(version_id, community_ids=None, since=None, until=None, detail="
     else:
         visible_ids = set(community_ids)
     visible = [c for c in all_communities if c.id in visible_ids]
-    if visible:
-        name_units(visible, everyone=len(visible) == len(all_communities))
+    everyone = len(visible) == len(all_communities)
+    if ranged:
+        all_counts = community_counts(version_id, None, since, until, with_items=False)
+
+        def total(_key, members):
+            return rollup(all_counts.get(c.id, Counts()) for c in members)
+    else:
+        rollups = _cached_rollups(version_id)
+        all_counts = rollups.counts  # shared: only read below, per-item detail goes on copies
+
+        def total(key, members):
+            return rollups.total(key, [c.id for c in members])
+    detailed = {}
     if not ranged and detail == "community" and visible:
         for community_id, counts in rollup_counts(version_id, [c.id for c in visible]).items():
-            all_counts[community_id].items = counts.items
+            detailed[community_id] = copy(all_counts.get(community_id) or Counts())
+            detailed[community_id].items = counts.items
     # Per-question rates per community only where a page shows them ("community" detail).
     community_items = items if detail == "community" else []
     per_community = [
-        (c, compute(all_counts.get(c.id, Counts()), community_items, c.target_population,
+        (c, compute(detailed.get(c.id) or all_counts.get(c.id) or Counts(), community_items, c.target_population,
                     _target(c, default_share), min_count))
         for c in visible
     ]
-    street_items = {} if ranged else cached_street_items
-    members_of = defaultdict(list)
-    for c in all_communities:
-        members_of[c.street_id].append(c)
     streets = []
     for street in dict.fromkeys(c.street for c in visible):
-        members = members_of[street.id]
-        counts = rollup(all_counts.get(c.id, Counts()) for c in members)
+        members = places.members[street.id]
+        counts = total(("street", street.id), members)
         if not ranged:
-            counts.items = street_items.get(street.id, {})
+            counts.items = rollups.street_items.get(street.id, {})
         streets.append((street, _unit_stats(counts, members, items, default_share, min_count)))
-    district_counts = rollup(all_counts.values())
-    scope_counts = rollup(all_counts.get(c.id, Counts()) for c in visible)
+    district_counts = total(("district",), all_communities)
+    scope_counts = total(("district",), all_communities) if everyone else total(None, visible)
     if not ranged:
-        district_counts.items = cached_district_items
-        if len(visible) == len(all_communities):
-            scope_counts.items = cached_district_items
+        district_counts.items = rollups.district_items
+        if everyone:
+            scope_counts.items = rollups.district_items
         else:
             scope_counts.items = item_totals(version_id, [c.id for c in visible]) if visible else {}
     district = _unit_stats(district_counts, all_communities, items, default_share, min_count)
