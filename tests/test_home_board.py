@@ -244,3 +244,44 @@ def test_board_names_are_escaped(app, client):
     add_communities(app, "s-qingshan", BOARD_INLINE_LIMIT)
     streets = client.get("/", headers=EN).text
     assert "<script>alert(2)" not in streets and "&lt;script&gt;alert(2)" in streets
+
+
+def test_the_kept_board_follows_every_new_response(app, client, survey):
+    """The board is rendered once and kept, but the next visitor after a response sees it counted."""
+    set_campaign(app, min_count=1)
+    with app.app_context():
+        lianhu = db.session.scalar(select(Community.id).where(Community.code == "lianhu"))
+    before = board_items(client.get("/", headers=EN).text).get(lianhu, "")
+    survey.complete("lianhu")
+    after = board_items(client.get("/", headers=EN).text)[lianhu]
+    counts = recount(app)
+    assert f"{counts[lianhu]} participant" in after
+    assert after != before
+
+
+def test_the_kept_board_is_per_language_and_follows_staff_changes(app, client):
+    with app.app_context():
+        simulate_responses(60, seed=5)
+    set_campaign(app, min_count=1)
+    english, chinese = client.get("/", headers=EN).text, client.get("/", headers=ZH).text
+    assert "participant" in english and "participant" not in chinese
+    assert "位" in chinese or "人" in chinese
+    # A staff change (a community renamed) shows on the next request, in this process at once.
+    with app.app_context():
+        community = db.session.scalar(select(Community).where(Community.code == "lianhu"))
+        community.set_translation("en", name="Renamed Lotus Lake")
+        db.session.commit()
+    assert "Renamed Lotus Lake" in client.get("/", headers=EN).text
+
+
+def test_the_kept_page_list_follows_a_publish(app, client):
+    from survey.models import Page
+
+    with app.app_context():
+        page = db.session.scalars(select(Page).where(Page.is_published.is_(True))).first()
+        title = page.tr("title", "en")
+    assert title in client.get("/", headers=EN).text
+    with app.app_context():
+        db.session.get(Page, page.id).is_published = False
+        db.session.commit()
+    assert title not in client.get("/", headers=EN).text

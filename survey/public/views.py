@@ -1,11 +1,13 @@
 """Public pages: home, publicity pages, privacy, language choice and the health check."""
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import get_timezone
+from flask_babel import get_locale, get_timezone
+from markupsafe import Markup
 from sqlalchemy import select, text
 
-from ..campaign import days_to_inspection, get_campaign
+from ..campaign import campaign_settings, days_to_inspection
 from ..extensions import db
 from ..i18n import LANGUAGES
 from ..models import Page, Street
@@ -13,7 +15,8 @@ from ..participation import board_is_inline, participation_board
 from ..participation import street_board as street_summary
 from ..questionnaire import attempt as attempts
 from ..questionnaire.services import current_version
-from ..questionnaire.structure import frozen_view
+from ..questionnaire.structure import current_view
+from ..stats import cache as stats_cache
 from . import prefs
 
 bp = Blueprint("public", __name__)
@@ -31,27 +34,63 @@ def _same_site(target):
 @bp.get("/")
 def home():
     """The landing page: countdown, the call to take the survey, pages to read and the participation board."""
-    pages = db.session.scalars(
-        select(Page).where(Page.is_published.is_(True)).order_by(Page.is_featured.desc(), Page.position, Page.id)
-    ).all()
-    version = current_version()
-    campaign = get_campaign()
-    inline = board_is_inline()
+    # Per-process snapshots (survey.snapshots): no query for the questionnaire or the settings.
+    version = current_view()
+    campaign = campaign_settings()
+    pages = _published_pages()
     return render_template(
         "public/home.html",
         featured=[page for page in pages if page.is_featured],
         other_pages=[page for page in pages if not page.is_featured],
-        question_count=len((frozen_view(version) or version).items) if version else 0,
+        question_count=len(version.items) if version else 0,
         in_progress=attempts.current(),
         last_result=attempts.last_result(),
         # "Today" where the district is (the configured time zone), not where the server runs.
         days_left=days_to_inspection(campaign, today=datetime.now(get_timezone()).date()),
         inspection_date=campaign.inspection_date,
-        # Participation only: awareness, support and satisfaction figures stay on staff pages.
-        board=participation_board(campaign, version) if inline else None,
-        streets_board=None if inline else street_summary(campaign, version),
-        min_count=campaign.min_count or 5,
+        board_section=_board_section(campaign, version),
     )
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """A published page as the home page lists it."""
+
+    slug: str
+    title: str
+    is_featured: bool
+
+
+def _published_pages():
+    """The published pages in display order, per language; kept while only responses arrive (survey.stats.cache)."""
+
+    def load():
+        query = select(Page).where(Page.is_published.is_(True)).order_by(
+            Page.is_featured.desc(), Page.position, Page.id)
+        return tuple(PageLink(page.slug, page.title, page.is_featured) for page in db.session.scalars(query))
+
+    return stats_cache.cached(("public-pages", str(get_locale())), load, size=lambda links: 512 * (len(links) + 1),
+                              responses=False)
+
+
+def _board_section(campaign, version):
+    """The participation board's HTML (participation only: awareness, support and satisfaction stay on staff pages).
+
+    Nothing in it depends on who is looking, so it is rendered once per language and kept until a response
+    or a staff change arrives (survey.stats.cache): a WeChat push brings thousands of residents to this page.
+    """
+
+    def render():
+        inline = board_is_inline()
+        return render_template(
+            "public/_home_board.html",
+            board=participation_board(campaign, version) if inline else None,
+            streets_board=None if inline else street_summary(campaign, version),
+            min_count=campaign.min_count or 5,
+        )
+
+    key = ("public-home-board", str(get_locale()), version.id if version is not None else None)
+    return Markup(stats_cache.cached(key, render))  # noqa: S704 (the autoescaped template's output)
 
 
 @bp.get("/board/<code>")
@@ -60,9 +99,14 @@ def street_board(code):
     street = db.session.scalar(select(Street).where(Street.code == code.lower()[:32]))
     if street is None:
         abort(404)
-    campaign = get_campaign()
-    return render_template("public/board.html", street=street, min_count=campaign.min_count or 5,
-                           board=participation_board(campaign, street=street))
+    campaign = campaign_settings()
+
+    def render():
+        return render_template("public/_street_board.html", street=street, min_count=campaign.min_count or 5,
+                               board=participation_board(campaign, street=street))
+
+    section = stats_cache.cached(("public-street-board", str(get_locale()), street.id), render)
+    return render_template("public/board.html", street=street, board_section=Markup(section))  # noqa: S704
 
 
 @bp.get("/pages/<slug>")
