@@ -110,9 +110,13 @@ def stats_group():
 @with_appcontext
 def stats_rebuild():
     """Recompute the rollup tables from the raw responses."""
+    from . import audit
     from .stats.rollup import rebuild
 
     rebuild()
+    # The audit entry also tells every server process that the figures changed (survey.stats.cache).
+    audit.record("stats.rebuild", "stats")
+    db.session.commit()
     click.echo("Statistics rebuilt from raw responses.")
 
 

@@ -31,12 +31,14 @@ def _is_current(endpoint):
 
 def staff_nav():
     """The staff navigation entries the current user may use: (url, label, is_current)."""
-    if not current_user.is_authenticated:
+    user = current_user._get_current_object()  # once: every use of the proxy looks the user up again
+    if not user.is_authenticated:
         return []
+    views = current_app.view_functions
     return [
         (url_for(endpoint), label, _is_current(endpoint))
         for endpoint, label, roles in STAFF_NAV
-        if current_user.role in roles and endpoint in current_app.view_functions
+        if user.role in roles and endpoint in views
     ]
 
 
