@@ -56,6 +56,9 @@ def load(instance_path):
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": secure,
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 30,
+        # The cookie is written when the session changes (an answer saved, a language chosen), not on every
+        # page read: 30 days after the last change, and a survey page GET sends no new cookie.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "PARTICIPANT_COOKIE_SECURE": secure,
         "HSTS": secure,
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session; elderly residents are slow

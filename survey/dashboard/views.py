@@ -14,6 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from .. import frames
 from ..auth.roles import STATS_ROLES, can_read_community, community_scope, roles_required
 from ..campaign import days_to_inspection, get_campaign
 from ..extensions import db
@@ -74,7 +75,9 @@ def index():
 
 def _page(title, body):
     """The per-request shell (staff bar, forms with their CSRF tokens) around a cached inner part (UTF-8)."""
-    shell = render_template("dashboard/page.html", title=title, body=BODY_SLOT).encode()
+    # The frame is the same for this person, address, language and display mode but for its CSRF token.
+    key = frames.frame_key("dashboard", current_user.id, current_user.username, current_user.role, title)
+    shell = frames.frame(key, lambda: render_template("dashboard/page.html", title=title, body=BODY_SLOT)).encode()
     head, slot, tail = shell.partition(BODY_SLOT.encode())
     if not slot:
         raise RuntimeError("dashboard/page.html lost its body slot")

@@ -9,7 +9,9 @@ PARTICIPANT_MAX_AGE = 60 * 60 * 24 * 365 * 2
 
 def start(version, community, assisted=False):
     """Begin a fresh attempt and return it (``assisted``: started in assisted mode, see survey/assisted)."""
-    attempt = {"id": new_public_id(), "version": version.id, "community": community.id, "answers": {}}
+    # "section": where the resident is, so coming back resumes there; part 1's GET then writes no cookie.
+    attempt = {"id": new_public_id(), "version": version.id, "community": community.id, "answers": {},
+               "section": 1}
     if assisted:
         attempt["assisted"] = True
     session["attempt"] = attempt

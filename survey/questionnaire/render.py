@@ -15,10 +15,9 @@ A POST that fails validation (422) renders its bound form through the same funct
 """
 import logging
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import current_app, g, request, session
+from flask import current_app, request, session
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import generate_csrf
@@ -26,6 +25,7 @@ from markupsafe import Markup, escape
 
 from .. import assisted
 from ..campaign import campaign_settings
+from ..frames import csrf_token_as
 from ..public import prefs
 from .forms import field_name, section_form
 
@@ -222,18 +222,6 @@ class PageMarkup:
         return "".join(out)
 
 
-@contextmanager
-def _csrf_token_as(token):
-    """Make ``generate_csrf()`` give ``token`` for a while (this request already has its real one)."""
-    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    real = g.get(name)
-    setattr(g, name, token)
-    try:
-        yield
-    finally:
-        setattr(g, name, real)
-
-
 def page_key(number):
     """What a part's page depends on besides the ``_STAND_INS``; None when it has to be rendered every time.
 
@@ -265,7 +253,7 @@ def cached_page(version, key, render, values):
     if page is _MISSING:
         if len(pages) >= MAX_PAGES:
             pages.clear()
-        with _csrf_token_as(_STAND_INS["csrf"]):
+        with csrf_token_as(_STAND_INS["csrf"]):
             page = PageMarkup(render(**_STAND_INS))
         if page.fill(escaped) != html:
             log.warning("survey page %s: the cached page differs from the rendered one; rendering it", key)

@@ -231,11 +231,14 @@ def _answer_section(number):
                     if not form[field_name(item)].errors}
     attempts.store_answers(part.attempt, answered)
     if going_back:
+        # Record where the resident is going in the cookie this POST writes anyway, so the GET need not.
+        attempts.visit(part.attempt, number - 1)
         return redirect(url_for(".section", number=number - 1))
     if not is_valid:
         markup = form_markup(form, current_section, part.first_number)
         return _render_section(part, form, markup, _answered(part.version, attempts.answers(part.attempt))), 422
     if not part.is_last:
+        attempts.visit(part.attempt, number + 1)
         return redirect(url_for(".section", number=number + 1))
     return _submit(part.attempt, part.version, part.version.sections)
 
