@@ -56,7 +56,7 @@ def test_simulate_responses_stores_scored_responses(runner, app):
             for answer in response.answers:
                 key = keys[answer.item_id]
                 raw = (answer.text if key.question_type == "fillin" else
-                       [c.option_id for c in answer.choices] if key.question_type == "multiple" else answer.option_id)
+                       list(answer.option_ids) if key.question_type == "multiple" else answer.option_id)
                 verdict = score(key, coerce(key, raw))
                 assert (answer.is_correct, answer.is_positive) == (verdict.is_correct, verdict.is_positive)
             assert now - timedelta(days=31) < response.submitted_at <= now
@@ -97,3 +97,9 @@ def test_stats_check_and_rebuild(runner, app):
     assert runner.invoke(args=["stats", "check"]).exit_code == 1
     assert runner.invoke(args=["stats", "rebuild"]).exit_code == 0
     assert runner.invoke(args=["stats", "check"]).exit_code == 0
+    # Audited: the entry is how other server processes learn that the figures changed (survey.stats.cache).
+    from survey.models import AuditEntry
+
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry)
+                                 .where(AuditEntry.action == "stats.rebuild")) == 1

@@ -13,14 +13,15 @@ from .questionnaire import (
     Section,
     SectionTranslation,
 )
-from .response import Answer, AnswerChoice, Response
+from .response import Response, StoredAnswer, pack_answers, split_packed, unpack_answers
 from .rollup import StatsDay, StatsGain, StatsItem
 from .staff import ROLES, AuditEntry, StaffSession, StaffUser
 
 __all__ = [
     "ApiToken", "ROLES", "AuditEntry", "Campaign", "CampaignTranslation", "PageImage", "PageRevision", "StaffSession",
-    "StaffUser", "StatsDay", "StatsGain", "StatsItem", "AcceptedAnswer", "Answer", "AnswerChoice", "Community",
+    "StaffUser", "StatsDay", "StatsGain", "StatsItem", "AcceptedAnswer", "Community",
     "CommunityTranslation", "Item",
     "ItemTranslation", "Option", "OptionTranslation", "Page", "PageTranslation", "QuestionnaireVersion",
-    "Response", "Section", "SectionTranslation", "Street", "StreetTranslation",
+    "Response", "Section", "SectionTranslation", "StoredAnswer", "Street", "StreetTranslation", "pack_answers",
+    "split_packed", "unpack_answers",
 ]

@@ -1,25 +1,97 @@
 """Anonymous responses and their answers; no name, address or user-agent is ever stored."""
+import json
+import re
 from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import (
-    CheckConstraint,
-    ForeignKey,
-    ForeignKeyConstraint,
-    Index,
-    String,
-    Text,
-    UniqueConstraint,
-    false,
-    text,
-)
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import utcnow
 
 
+class StoredAnswer(NamedTuple):
+    """One answer as stored: ``value`` is an option id, a sorted list of option ids, or the fill-in text."""
+
+    item_id: int
+    value: object
+    is_correct: bool | None
+    is_positive: bool | None
+
+    @property
+    def option_id(self):
+        """The option chosen in a single-choice or true/false answer, else None."""
+        return self.value if isinstance(self.value, int) else None
+
+    @property
+    def option_ids(self):
+        """Every option ticked: one for a single choice, several for a multiple choice, none for a fill-in."""
+        if isinstance(self.value, list):
+            return tuple(self.value)
+        return (self.value,) if isinstance(self.value, int) else ()
+
+    @property
+    def text(self):
+        """The fill-in answer as typed (trimmed), else None."""
+        return self.value if isinstance(self.value, str) else None
+
+    @property
+    def canonical(self):
+        """The value as the scorer's ``coerce`` returns it (a frozenset for a multiple choice)."""
+        return frozenset(self.value) if isinstance(self.value, list) else self.value
+
+
+def pack_answers(answers):
+    """The text stored in ``response.answers`` for ``[item_id, value, is_correct, is_positive]`` lists.
+
+    Sorted by item id; a multiple choice's option ids are sorted too, so equal answers pack to equal text.
+    """
+    rows = sorted([item_id, sorted(value) if isinstance(value, (list, tuple, set, frozenset)) else value,
+                   is_correct, is_positive] for item_id, value, is_correct, is_positive in answers)
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
+
+
+def unpack_answers(packed):
+    """The StoredAnswers of a ``response.answers`` text, in item id order."""
+    return [StoredAnswer(*row) for row in json.loads(packed or "[]")]
+
+
+# One element of a packed answers array exactly as ``pack_answers`` writes it.
+_PACKED_ELEMENT = re.compile(
+    r'\[\d+,(?:-?\d+|\[[\d,]*\]|"(?:[^"\\]|\\.)*"|null),(?:true|false|null),(?:true|false|null)\]')
+
+
+def split_packed(packed):
+    """The elements of a ``response.answers`` text as JSON texts, without their brackets and undecoded.
+
+    Readers of many responses (recounts, the export) count or format each distinct element once instead
+    of decoding every answer: ``json.loads("[" + element + "]")`` decodes one. Without fill-in text an
+    element holds no "],[" (a value list is never followed by a list), so a plain split finds them; with
+    text, a pattern does. A text not in ``pack_answers``' exact layout is decoded and re-encoded.
+    """
+    if '"' not in packed and packed.startswith("[[") and packed.endswith("]]"):
+        return packed[2:-2].split("],[")
+    elements = _PACKED_ELEMENT.findall(packed)
+    if "[" + ",".join(elements) + "]" == packed:
+        return [element[1:-1] for element in elements]
+    return [json.dumps(element, ensure_ascii=False, separators=(",", ":"))[1:-1]
+            for element in json.loads(packed or "[]")]
+
+
 class Response(db.Model):
-    """One completed attempt; the first per participant and version is counted, later ones are practice."""
+    """One completed attempt; the first per participant and version is counted, later ones are practice.
+
+    Its answers are kept with it, packed in the ``answers`` column (not a row per answer: writing thirty-odd
+    rows and their index entries per response was most of the cost of storing it). The text is compact JSON,
+    ``[[item_id, value, is_correct, is_positive], ...]`` sorted by item id, where ``value`` is the option id
+    (single choice, true/false), the sorted list of option ids (multiple choice) or the trimmed text
+    (fill-in); an item left unanswered is absent. ``is_correct`` is null for unscored items and
+    ``is_positive`` null for items without a metric; both are fixed at submission (answered versions are
+    frozen). ``pack_answers`` / ``unpack_answers`` are the only encoder and decoder (``split_packed`` cuts
+    the text into its elements for readers of many responses); recounts decode in batches
+    (survey/stats/counts.py), the raw export one response at a time.
+    """
 
     __table_args__ = (
         # At most one counted attempt per participant and version, enforced by the database itself.
@@ -50,9 +122,14 @@ class Response(db.Model):
     submitted_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # Answered on a shared phone in assisted mode (a community worker helping); which worker is not stored.
     is_assisted: Mapped[bool] = mapped_column(default=False, server_default=false())
-    answers = relationship("Answer", back_populates="response", cascade="all, delete-orphan")
+    packed_answers: Mapped[str] = mapped_column("answers", Text, default="[]", server_default="[]")
     community = relationship("Community")
     version = relationship("QuestionnaireVersion")
+
+    @property
+    def answers(self):
+        """The answers given, as StoredAnswers in item id order."""
+        return unpack_answers(self.packed_answers)
 
     @property
     def score_percent(self):
@@ -63,45 +140,3 @@ class Response(db.Model):
 
     def __repr__(self):
         return f"<Response {self.public_id} attempt {self.attempt_number}>"
-
-
-class Answer(db.Model):
-    """A response's answer to one item; correctness and positivity are fixed at submission (versions are frozen)."""
-
-    __table_args__ = (UniqueConstraint("response_id", "item_id"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(ForeignKey("response.id", ondelete="CASCADE"))
-    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"), index=True)
-    option_id: Mapped[int | None] = mapped_column(ForeignKey("option.id"))
-    text: Mapped[str | None] = mapped_column(Text)
-    is_correct: Mapped[bool | None]
-    is_positive: Mapped[bool | None]
-    response = relationship("Response", back_populates="answers")
-    choices = relationship(
-        "AnswerChoice",
-        cascade="all, delete-orphan",
-        lazy="selectin",
-        primaryjoin="and_(Answer.response_id == foreign(AnswerChoice.response_id), "
-        "Answer.item_id == foreign(AnswerChoice.item_id))",
-    )
-
-    def __repr__(self):
-        return f"<Answer r{self.response_id} i{self.item_id}>"
-
-
-class AnswerChoice(db.Model):
-    """One option ticked in a multiple-choice answer, keyed by (response, item) so bulk writes need no answer ids."""
-
-    __tablename__ = "answer_choice"
-    __table_args__ = (
-        ForeignKeyConstraint(
-            ["response_id", "item_id"], ["answer.response_id", "answer.item_id"],
-            name="fk_answer_choice_answer", ondelete="CASCADE",
-        ),
-    )
-    response_id: Mapped[int] = mapped_column(primary_key=True)
-    item_id: Mapped[int] = mapped_column(primary_key=True)
-    option_id: Mapped[int] = mapped_column(ForeignKey("option.id"), primary_key=True)
-
-    def __repr__(self):
-        return f"<AnswerChoice r{self.response_id} i{self.item_id} o{self.option_id}>"

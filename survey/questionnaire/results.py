@@ -21,21 +21,13 @@ class ReviewedItem:
     read_more: str | None = None
 
 
-def _stored_value(answer):
-    if answer.text is not None:
-        return answer.text
-    if answer.choices:
-        return frozenset(choice.option_id for choice in answer.choices)
-    return answer.option_id
-
-
 def describe_result(response):
     """Return the template context for a stored response."""
     answers = {answer.item_id: answer for answer in response.answers}
     knowledge, opinions = [], []
     for number, item in enumerate(response.version.items, start=1):
         answer = answers.get(item.id)
-        value = _stored_value(answer) if answer is not None else None
+        value = answer.canonical if answer is not None else None
         reviewed = ReviewedItem(number=number, item=item, your_answer=answer_labels(item, value))
         if item.is_knowledge:
             reviewed.correct_answer = correct_answer_labels(item)

@@ -4,11 +4,12 @@ import hmac
 import secrets
 
 from flask import current_app
-from sqlalchemy import exists, func, insert, select
+from sqlalchemy import bindparam, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 
 from ..extensions import db
-from ..models import Answer, AnswerChoice, Item, QuestionnaireVersion, Response
+from ..models import Item, QuestionnaireVersion, Response, pack_answers
 from ..models.base import utcnow
 from ..stats import rollup
 from .scoring import InvalidAnswer, coerce, key_for, score
@@ -95,20 +96,12 @@ def score_answers(version, raw_answers, keys=None):
 
 
 def answer_rows(scored):
-    """Plain rows for ``score_answers`` output: ``(answer fields, [option ids ticked])`` per answered item."""
-    rows = []
-    for item, value, verdict in scored:
-        fields = {"item_id": item.id, "option_id": None, "text": None,
-                  "is_correct": verdict.is_correct, "is_positive": verdict.is_positive}
-        ticked = []
-        if item.question_type == "fillin":
-            fields["text"] = value
-        elif item.question_type == "multiple":
-            ticked = sorted(value)
-        else:
-            fields["option_id"] = value
-        rows.append((fields, ticked))
-    return rows
+    """Stored answers for ``score_answers`` output: ``[item_id, value, is_correct, is_positive]`` per answered item.
+
+    ``value`` is the option id, the sorted option ids of a multiple choice, or the text (see ``pack_answers``).
+    """
+    return [[item.id, sorted(value) if item.question_type == "multiple" else value,
+             verdict.is_correct, verdict.is_positive] for item, value, verdict in scored]
 
 
 def response_fields(version, community_id, participant, public_id, scored, knowledge_total=None):
@@ -131,6 +124,22 @@ def find_response(public_id):
     return db.session.scalar(select(Response).where(Response.public_id == public_id))
 
 
+# Built once: the lookup and the insert of every submission (their compiled forms are cached too).
+_SEEN = select(
+    select(Response.id).where(Response.public_id == bindparam("public_id")).scalar_subquery(),
+    select(func.count()).select_from(Response).where(
+        Response.version_id == bindparam("version_id"), Response.participant_hash == bindparam("participant"),
+    ).scalar_subquery(),
+)
+_INSERT_RESPONSE = insert(Response.__table__)
+
+
+def _seen(version_id, participant, public_id):
+    """(id of the response stored under ``public_id`` or None, the participant's attempts on the version)."""
+    return db.session.execute(
+        _SEEN, {"public_id": public_id, "version_id": version_id, "participant": participant}).one()
+
+
 def submit(version, community_id, participant, public_id, raw_answers, assisted=False):
     """Score and store one attempt exactly once; return the stored Response.
 
@@ -139,45 +148,46 @@ def submit(version, community_id, participant, public_id, raw_answers, assisted=
     the database's partial unique index settles a race between two first attempts. ``assisted``
     marks an attempt made in assisted mode (a community worker's shared phone).
 
-    The rows are written with three Core statements (response, answers, ticked options) and the
-    rollups are updated in the same transaction.
+    A first attempt costs four statements: one lookup, the response row (its answers packed in it), and
+    the two rollup upserts, in one transaction; a retake reads and updates the learning gain instead.
     """
-    existing = find_response(public_id)
-    if existing is not None:
-        return existing
-    scored = score_answers(version, raw_answers)
-    rows = answer_rows(scored)
+    keys = version_keys(version)
+    scored = None
     for _ in range(3):
-        previous = db.session.scalar(
-            select(func.count())
-            .select_from(Response)
-            .where(Response.version_id == version.id, Response.participant_hash == participant)
-        )
+        existing_id, previous = _seen(version.id, participant, public_id)
+        if existing_id is not None:
+            return db.session.get(Response, existing_id)
+        if scored is None:
+            scored = score_answers(version, raw_answers, keys)
+            answers = answer_rows(scored)
+            packed = pack_answers(answers)
         columns = response_fields(version, community_id, participant, public_id, scored,
-                                  sum(1 for key in version_keys(version) if key.is_knowledge))
+                                  sum(1 for key in keys if key.is_knowledge))
         columns.update(attempt_number=previous + 1, is_counted=previous == 0, is_assisted=bool(assisted))
         gains_before = {} if columns["is_counted"] else rollup.gain_contributions(version.id, [participant])
         try:
-            response_id = db.session.execute(insert(Response.__table__).values(**columns)).inserted_primary_key[0]
-            db.session.execute(insert(Answer.__table__), [{**fields, "response_id": response_id}
-                                                          for fields, _ in rows])
-            choices = [{"response_id": response_id, "item_id": fields["item_id"], "option_id": option_id}
-                       for fields, ticked in rows for option_id in ticked]
-            if choices:
-                db.session.execute(insert(AnswerChoice.__table__), choices)
+            response_id = db.session.execute(_INSERT_RESPONSE, {**columns, "answers": packed}).inserted_primary_key[0]
             if columns["is_counted"]:
-                rollup.add_counted([(columns, rows)])
+                rollup.add_counted([(columns, answers)])
             else:
                 rollup.add_gain_change(version.id, gains_before, rollup.gain_contributions(version.id, [participant]))
             db.session.commit()
         except IntegrityError:
             db.session.rollback()
-            existing = find_response(public_id)
-            if existing is not None:
-                return existing
             continue
-        return db.session.get(Response, response_id)
+        return _stored(response_id, columns, packed)
+    existing = find_response(public_id)
+    if existing is not None:
+        return existing
     raise RuntimeError("could not store the response after three tries")
+
+
+def _stored(response_id, columns, packed):
+    """The Response just written, put in the session without reading it back (its relationships load lazily)."""
+    response = Response(id=response_id, packed_answers=packed, **columns)
+    make_transient_to_detached(response)
+    db.session.add(response)
+    return response
 
 
 def item_in_version(version, item_id):

@@ -3,7 +3,8 @@
 Because every field is a sum, the counts of a street or the district are the sums of its communities'
 counts, so roll-ups never disagree with the communities they contain.
 """
-from collections import defaultdict
+import json
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
@@ -11,7 +12,10 @@ from sqlalchemy import Float, and_, case, cast, func, select
 from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 
 from ..extensions import db
-from ..models import Answer, Item, Response, StatsDay, StatsGain, StatsItem
+from ..models import Item, Response, StatsDay, StatsGain, StatsItem, split_packed
+
+# Responses decoded per batch in a recount (a server-side cursor on PostgreSQL: memory stays flat).
+ANSWER_BATCH = 10_000
 
 
 @dataclass
@@ -194,25 +198,10 @@ def raw_counts(version_id, community_ids=None, since=None, until=None):
         counts.assisted = int(assisted or 0)
         counts.score_sum, counts.score_squares = float(score_sum or 0), float(squares or 0)
 
-    query = (
-        select(
-            Response.community_id,
-            Answer.item_id,
-            func.count(),
-            func.count(Answer.is_correct),
-            func.sum(case((Answer.is_correct.is_(True), 1), else_=0)),
-            func.count(Answer.is_positive),
-            func.sum(case((Answer.is_positive.is_(True), 1), else_=0)),
-        )
-        .join(Response, Answer.response_id == Response.id)
-        .where(counted)
-        .group_by(Response.community_id, Answer.item_id)
-    )
-    for community_id, item_id, answered, scored, correct, rated, positive in db.session.execute(
-        _window(_scoped(query, community_ids), since, until)
-    ):
-        result[community_id].items[item_id] = ItemCounts(answered, int(correct or 0), scored,
-                                                         int(positive or 0), rated)
+    answers = select(Response.community_id, Response.packed_answers).where(counted)
+    for (community_id,), per_item in tally_answers(db.session.connection(),
+                                                   _window(_scoped(answers, community_ids), since, until)).items():
+        result[community_id].items.update(per_item)
     kinds = dict(((item_id, category(kind, metric)) for item_id, kind, metric in db.session.execute(
         select(Item.id, Item.kind, Item.metric).where(Item.version_id == version_id))))
     for counts in result.values():
@@ -227,6 +216,36 @@ def raw_counts(version_id, community_ids=None, since=None, until=None):
         counts.gain_sum, counts.gain_squares, counts.gain_participants = (
             float(gain_sum or 0), float(gain_squares or 0), gain_n)
     return dict(result)
+
+
+def tally_answers(connection, query, batch_rows=ANSWER_BATCH):
+    """Count the packed answers of the responses ``query`` selects: ``{key: {item_id: ItemCounts}}``.
+
+    ``query`` selects some key columns and then ``Response.packed_answers`` last; the key is the tuple of
+    the other columns. Rows are fetched ``batch_rows`` at a time (never all in memory). Each response's
+    answers are counted by their packed text (``split_packed`` and ``Counter.update``, both in C), and
+    each distinct text is decoded once per key at the end.
+    """
+    tallies = defaultdict(Counter)
+    result = connection.execute(query.execution_options(yield_per=batch_rows))
+    for batch in result.partitions():
+        for row in batch:
+            tallies[tuple(row[:-1])].update(split_packed(row[-1]))
+    counted = {}
+    loads = json.loads
+    for key, tally in tallies.items():
+        per_item = counted[key] = defaultdict(ItemCounts)
+        for element, number in tally.items():
+            item_id, _, correct, positive = loads("[" + element + "]")
+            counts = per_item[item_id]
+            counts.answered += number
+            if correct is not None:
+                counts.scored += number
+                counts.correct += number if correct else 0
+            if positive is not None:
+                counts.rated += number
+                counts.positive += number if positive else 0
+    return counted
 
 
 def _gain_query(version_id, community_ids, since, until):

@@ -1,30 +1,73 @@
 """Keeping the pre-aggregated counts (survey/models/rollup.py) in step with every stored response."""
 from collections import defaultdict
+from datetime import date
 
 from sqlalchemy import Float, case, cast, delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
-from ..models import Answer, Response, StatsDay, StatsGain, StatsItem
+from ..models import Response, StatsDay, StatsGain, StatsItem
+from .counts import tally_answers
 
 DAY_SUMS = ("participants", "scored_attempts", "score_sum", "score_squares", "knowledge_correct",
             "knowledge_answers", "assisted")
 ITEM_SUMS = ("answered", "scored", "correct", "rated", "positive")
 GAIN_SUMS = ("participants", "gain_sum", "gain_squares")
+# Rows per upsert statement on SQLite: well under its limit on bound parameters.
+UPSERT_ROWS = 1000
+_UPSERT_SQL = {}
+
+
+def _upsert_sql(dialect, model, keys, sums, count):
+    """The upsert adding ``count`` rows into ``model``: insert new keys, add the sums into existing rows (cached).
+
+    Written out rather than built with SQLAlchemy, because building and compiling an upsert cost more
+    than running it. SQLite: ``INSERT … VALUES (?, …) × count ON CONFLICT …``. PostgreSQL: one array per
+    column, ``INSERT … SELECT * FROM unnest(%s::integer[], …) ON CONFLICT …``: the same text for any
+    number of rows, so the driver parses it once and the server can keep it prepared.
+    """
+    postgres = dialect.name == "postgresql"
+    cache_key = (dialect.name, model.__tablename__, None if postgres else count)
+    sql = _UPSERT_SQL.get(cache_key)
+    if sql is None:
+        quote = dialect.identifier_preparer.quote
+        table, columns = quote(model.__tablename__), [*keys, *sums]
+        if postgres:
+            arrays = ", ".join(f"%s::{model.__table__.c[name].type.compile(dialect)}[]" for name in columns)
+            rows = f"SELECT * FROM unnest({arrays})"  # noqa: S608  (names and types from the model)
+        else:
+            rows = "VALUES " + ", ".join(["(" + ", ".join(["?"] * len(columns)) + ")"] * count)
+        sql = (f"INSERT INTO {table} ({', '.join(map(quote, columns))}) {rows} "  # noqa: S608
+               f"ON CONFLICT ({', '.join(map(quote, keys))}) DO UPDATE SET "
+               + ", ".join(f"{quote(name)} = {table}.{quote(name)} + excluded.{quote(name)}" for name in sums))
+        if postgres or count <= 64:  # the web path's sizes; a batch's odd sizes are not worth keeping
+            _UPSERT_SQL[cache_key] = sql
+    return sql
 
 
 def _upsert(model, keys, sums, rows):
-    """Add ``rows`` into ``model``: insert new keys, add the sums into existing rows (one statement)."""
+    """Add ``rows`` ({column: value}) into ``model``: insert new keys, add the sums into existing rows.
+
+    Rows go in key order (concurrent writers lock rows in the same order, so they never deadlock): on
+    PostgreSQL in one statement, on SQLite in one per ``UPSERT_ROWS`` rows (its limit on parameters).
+    """
     if not rows:
         return
-    table = model.__table__
-    dialect = db.session.get_bind().dialect.name
-    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=keys, set_={name: table.c[name] + statement.excluded[name] for name in sums}
-    )
-    db.session.execute(statement, rows)
+    connection = db.session.connection()
+    dialect = connection.dialect
+    columns = [*keys, *sums]
+    values = sorted([tuple(map(row.__getitem__, columns)) for row in rows])
+    if dialect.name == "postgresql":
+        connection.exec_driver_sql(_upsert_sql(dialect, model, keys, sums, None),
+                                   tuple(list(column) for column in zip(*values, strict=True)))
+        return
+    dated = [index for index, value in enumerate(values[0]) if isinstance(value, date)]
+    if dated:  # SQLite keeps dates as ISO text, as SQLAlchemy's Date type does
+        values = [tuple(value.isoformat() if index in dated else value for index, value in enumerate(row))
+                  for row in values]
+    for start in range(0, len(values), UPSERT_ROWS):
+        chunk = values[start:start + UPSERT_ROWS]
+        connection.exec_driver_sql(_upsert_sql(dialect, model, keys, sums, len(chunk)),
+                                   tuple(value for row in chunk for value in row))
 
 
 def _score(correct, total):
@@ -32,9 +75,12 @@ def _score(correct, total):
 
 
 def add_counted(entries):
-    """Add counted attempts: ``entries`` are (response columns, answer rows) as built by the services."""
+    """Add counted attempts: ``entries`` are (response columns, stored answers) as built by the services.
+
+    Stored answers are ``[item_id, value, is_correct, is_positive]`` lists (``services.answer_rows``).
+    """
     days, items = defaultdict(lambda: dict.fromkeys(DAY_SUMS, 0)), defaultdict(lambda: dict.fromkeys(ITEM_SUMS, 0))
-    for columns, rows in entries:
+    for columns, answers in entries:
         if not columns.get("is_counted"):
             continue
         version_id, community_id = columns["version_id"], columns["community_id"]
@@ -46,17 +92,23 @@ def add_counted(entries):
             day["scored_attempts"] += 1
             day["score_sum"] += score
             day["score_squares"] += score * score
-        for fields, _ in rows:
-            item = items[(version_id, community_id, fields["item_id"])]
+        for item_id, _, is_correct, is_positive in answers:
+            item = items[(version_id, community_id, item_id)]
             item["answered"] += 1
-            if fields["is_correct"] is not None:
+            if is_correct is not None:
                 item["scored"] += 1
-                item["correct"] += int(fields["is_correct"])
+                item["correct"] += int(is_correct)
                 day["knowledge_answers"] += 1
-                day["knowledge_correct"] += int(fields["is_correct"])
-            if fields["is_positive"] is not None:
+                day["knowledge_correct"] += int(is_correct)
+            if is_positive is not None:
                 item["rated"] += 1
-                item["positive"] += int(fields["is_positive"])
+                item["positive"] += int(is_positive)
+    add_sums(days, items)
+
+
+def add_sums(days, items):
+    """Add pre-summed counts: ``days`` {(version, community, day): DAY_SUMS}, ``items`` {(version, community,
+    item): ITEM_SUMS} (dicts of the sums by name)."""
     _upsert(StatsDay, ["version_id", "community_id", "day"], DAY_SUMS,
             [{"version_id": v, "community_id": c, "day": d, **sums} for (v, c, d), sums in days.items()])
     _upsert(StatsItem, ["version_id", "community_id", "item_id"], ITEM_SUMS,
@@ -132,20 +184,17 @@ def rebuild(version_id=None):
                                      "scored_attempts": scored, "score_sum": float(total or 0),
                                      "score_squares": float(squares or 0), "knowledge_correct": 0,
                                      "knowledge_answers": 0, "assisted": int(helped or 0)}
+    # Per-item sums from the packed answers, decoded in batches (survey/models/response.py).
     items = defaultdict(lambda: dict.fromkeys(ITEM_SUMS, 0))
-    for v, c, d, item_id, answered, scored, correct, rated, positive in db.session.execute(
-        select(Response.version_id, Response.community_id, day, Answer.item_id, func.count(),
-               func.count(Answer.is_correct), func.sum(case((Answer.is_correct.is_(True), 1), else_=0)),
-               func.count(Answer.is_positive), func.sum(case((Answer.is_positive.is_(True), 1), else_=0)))
-        .join(Response, Answer.response_id == Response.id).where(*counted)
-        .group_by(Response.version_id, Response.community_id, day, Answer.item_id)
-    ):
+    answers = select(Response.version_id, Response.community_id, day, Response.packed_answers).where(*counted)
+    for (v, c, d), per_item in tally_answers(db.session.connection(), answers).items():
         row = days[(v, c, _as_date(d))]
-        row["knowledge_answers"] += scored
-        row["knowledge_correct"] += int(correct or 0)
-        for name, value in zip(ITEM_SUMS, (answered, scored, int(correct or 0), rated, int(positive or 0)),
-                               strict=True):
-            items[(v, c, item_id)][name] += value
+        for item_id, sums in per_item.items():
+            row["knowledge_answers"] += sums.scored
+            row["knowledge_correct"] += sums.correct
+            item = items[(v, c, item_id)]
+            for name in ITEM_SUMS:
+                item[name] += getattr(sums, name)
     _upsert(StatsDay, ["version_id", "community_id", "day"], DAY_SUMS, list(days.values()))
     _upsert(StatsItem, ["version_id", "community_id", "item_id"], ITEM_SUMS,
             [{"version_id": v, "community_id": c, "item_id": i, **sums} for (v, c, i), sums in items.items()])
