@@ -4,7 +4,7 @@ import re
 import shutil
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import MetaData, select
 
 from survey import create_app
 from survey.auth.services import create_staff
@@ -50,12 +50,23 @@ def sqlite_template(tmp_path_factory):
     return path
 
 
+def drop_every_table():
+    """Drop every table in the app's database, not only today's models (inside an app context).
+
+    A table of an older schema (the migration tests build one; an earlier run may have left one) would
+    otherwise keep foreign keys to today's tables, and ``db.drop_all()`` could not drop those.
+    """
+    existing = MetaData()
+    existing.reflect(bind=db.engine)
+    existing.drop_all(bind=db.engine)
+
+
 def demo_app(sqlite_template, directory):
     """A fresh application holding the demo district: a copy of the template in ``directory``, or PostgreSQL."""
     if TEST_DATABASE_URL:
         app = create_app(_config(_normalise_url(TEST_DATABASE_URL)))
         with app.app_context():
-            db.drop_all()
+            drop_every_table()
             db.create_all()
             load_demo()
     else:

@@ -21,6 +21,7 @@ from survey.questionnaire.scoring import coerce, key_for, score
 from survey.questionnaire.services import current_version
 from survey.stats import rollup
 from survey.stats.counts import raw_counts
+from tests.conftest import drop_every_table
 
 OLD_RESPONSE = sa.table(
     "response", sa.column("id", sa.Integer), sa.column("public_id", sa.String), sa.column("version_id", sa.Integer),
@@ -40,9 +41,7 @@ TEXTS = ("富强、民主、文明、和谐", '  "quoted", with commas  ', "=SUM
 
 
 def _at_revision_0005():
-    db.drop_all()
-    with db.engine.begin() as connection:
-        connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    drop_every_table()  # alembic_version too
     upgrade(revision="0005")
 
 
