@@ -3,9 +3,9 @@
 Every resident page needs them, and they change a few times a year, so each process keeps a read-only
 copy instead of querying on every request. A snapshot is refreshed:
 
-- at once in the process that changed it: any commit through a session that touched one of the
-  ``WATCHED_TABLES`` (an ORM flush, or an ORM-enabled ``update``/``delete``/``insert`` statement) drops
-  every snapshot of this process;
+- at once in the process that changed it: the end of any transaction that wrote to one of the
+  ``WATCHED_TABLES`` (an ORM flush, a Core or raw statement alike; see survey.writes) drops every
+  snapshot of this process;
 - within ``MAX_AGE`` seconds everywhere else (other gunicorn workers, other machines, a CLI command in
   another process): a snapshot older than that is read again. ``SNAPSHOT_MAX_AGE`` in the configuration
   overrides the bound (0 reads on every use).
@@ -17,13 +17,12 @@ Snapshots are kept per application object, so test applications never share one.
 import time
 
 from flask import current_app, g
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+
+from . import writes
 
 MAX_AGE = 1.0
 WATCHED_TABLES = frozenset({"questionnaire_version", "campaign", "campaign_translation"})
 _EXTENSION = "survey.snapshots"
-_FLAG = "survey.snapshots.changed"
 
 # Bumped by every commit that touched a watched table; a snapshot taken under another generation is stale.
 _generation = 0
@@ -61,36 +60,8 @@ def invalidate():
     _generation += 1
 
 
-def _table_name(instance):
-    return getattr(getattr(type(instance), "__table__", None), "name", None)
-
-
-def _touches_watched(instances):
-    return any(_table_name(instance) in WATCHED_TABLES for instance in instances)
-
-
-@event.listens_for(Session, "after_flush")
-def _after_flush(session, _context):
-    if _touches_watched(session.new) or _touches_watched(session.dirty) or _touches_watched(session.deleted):
-        session.info[_FLAG] = True
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _bulk_statement(state):
-    if state.is_update or state.is_delete or state.is_insert:
-        table = getattr(state.statement, "table", None)
-        if getattr(table, "name", None) in WATCHED_TABLES:
-            state.session.info[_FLAG] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session):
-    if session.info.pop(_FLAG, False):
-        invalidate()
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session):
-    # The change never reached the database, but a snapshot read in the same transaction may have seen it.
-    if session.info.pop(_FLAG, False):
+@writes.on_transaction_end
+def _after_writes(written):
+    # A statement whose table could not be read (None) may have touched one: drop the snapshots to be safe.
+    if any(table in WATCHED_TABLES or table is None for table, _ in written):
         invalidate()

@@ -35,15 +35,14 @@ touch, instead of every community; the figures are the same as a full read (test
 Nothing per-user is stored: callers cache the figures and the inner part of a page, never anything that
 holds a CSRF token, and check the viewer's access before they look anything up.
 """
-import re
 import sys
 import time
 from collections import OrderedDict
 
 from flask import current_app
-from sqlalchemy import event, func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import func, select
 
+from .. import writes
 from ..extensions import db
 from ..models import AuditEntry, Response
 
@@ -53,7 +52,6 @@ MAX_ENTRIES = 4096
 # Late commits among the newest WINDOW response ids change the stamp (see the module docstring).
 WINDOW = 256
 _EXTENSION = "survey.stats.cache"
-_WROTE = "survey.stats.cache.wrote"  # in a connection's info: what its transaction wrote
 
 # Bumped by every commit in this process that wrote anything; entries made under another value are stale.
 _generation = 0
@@ -202,38 +200,14 @@ def structural_generation():
     return _structural
 
 
-# Statements that change no data. Anything else counts as a write (a guess the safe way round).
-_READS = ("SELECT", "PRAGMA", "EXPLAIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "SHOW")
-_WRITTEN_TABLE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.I)
 # Writes the figures never depend on: login sessions, API tokens (their last use), the audit log (the stamp
 # reads it). Writes that only add responses and their rollup sums: they change the stamp's newest id.
 IGNORED_TABLES = frozenset({"staff_session", "api_token", "audit_entry"})
 ADDITIVE_TABLES = frozenset({"response", "stats_day", "stats_item", "stats_gain"})
 
 
-@event.listens_for(Engine, "before_cursor_execute")
-def _note_write(connection, _cursor, statement, _parameters, _context, _executemany):
-    if statement.lstrip()[:9].upper().startswith(_READS):
-        return
-    match = _WRITTEN_TABLE.match(statement)
-    table = match.group(1).lower() if match else None
-    if table in IGNORED_TABLES:
-        return
-    additive = table in ADDITIVE_TABLES and statement.lstrip()[:6].upper() == "INSERT"
-    wrote = connection.info.get(_WROTE)
-    connection.info[_WROTE] = "other" if not additive or wrote == "other" else "additive"
-
-
-@event.listens_for(Engine, "commit")
-def _after_commit(connection):
-    wrote = connection.info.pop(_WROTE, None)
-    if wrote:
-        invalidate(additive_only=wrote == "additive")
-
-
-@event.listens_for(Engine, "rollback")
-def _after_rollback(connection):
-    # Nothing reached the database, but figures computed inside the transaction may have seen it.
-    wrote = connection.info.pop(_WROTE, None)
-    if wrote:
-        invalidate(additive_only=wrote == "additive")
+@writes.on_transaction_end
+def _after_writes(written):
+    relevant = {(table, is_insert) for table, is_insert in written if table not in IGNORED_TABLES}
+    if relevant:
+        invalidate(additive_only=all(table in ADDITIVE_TABLES and is_insert for table, is_insert in relevant))
