@@ -37,6 +37,14 @@ def secret_key(instance_path, is_production):
     return path.read_text().strip()
 
 
+def sqlite_synchronous():
+    """``SQLITE_SYNCHRONOUS``: NORMAL (the default) or FULL; anything else stops the start (survey.database)."""
+    level = os.environ.get("SQLITE_SYNCHRONOUS", "").strip().upper() or "NORMAL"
+    if level not in ("NORMAL", "FULL"):
+        raise ConfigError("SQLITE_SYNCHRONOUS must be NORMAL or FULL.")
+    return level
+
+
 def load(instance_path):
     """Build the configuration mapping for a running application."""
     is_production = os.environ.get("SURVEY_ENV", "development") == "production"
@@ -48,6 +56,7 @@ def load(instance_path):
         # No ping on every checkout: survey.database pings a pooled connection only after it sat idle.
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         "DATABASE_PING_AFTER_IDLE": float(os.environ.get("DATABASE_PING_AFTER_IDLE", 10)),
+        "SQLITE_SYNCHRONOUS": sqlite_synchronous(),
         "BABEL_DEFAULT_LOCALE": "zh",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),

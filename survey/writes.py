@@ -14,6 +14,9 @@ from sqlalchemy.engine import Engine
 # Statements that change no data. Anything else counts as a write (a guess the safe way round).
 _READS = ("SELECT", "PRAGMA", "EXPLAIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "SHOW")
 _WRITTEN_TABLE = re.compile(r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.I)
+# The writes inside a WITH statement (PostgreSQL's data-modifying common table expressions); an upsert's own
+# "DO UPDATE SET" is not one.
+_WRITE_IN_WITH = re.compile(r'\b(INSERT\s+INTO|(?<!DO )UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.I)
 _KEY = "survey.writes"  # in a connection's info: what its transaction wrote
 _listeners = []
 
@@ -26,11 +29,22 @@ def on_transaction_end(listener):
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_write(connection, _cursor, statement, _parameters, _context, _executemany):
-    if statement.lstrip()[:9].upper().startswith(_READS):
+    head = statement.lstrip()[:9].upper()
+    if head.startswith(_READS):
+        return
+    if head.startswith("WITH"):
+        found = {(table.lower(), verb[:6].upper() == "INSERT") for verb, table in _WRITE_IN_WITH.findall(statement)}
+        if found:
+            connection.info.setdefault(_KEY, set()).update(found)
         return
     match = _WRITTEN_TABLE.match(statement)
     table = match.group(1).lower() if match else None
-    connection.info.setdefault(_KEY, set()).add((table, statement.lstrip()[:6].upper() == "INSERT"))
+    connection.info.setdefault(_KEY, set()).add((table, head[:6] == "INSERT"))
+
+
+def written(connection):
+    """What the transaction open on ``connection`` has written so far (empty when nothing)."""
+    return connection.info.get(_KEY, set())
 
 
 @event.listens_for(Engine, "commit")

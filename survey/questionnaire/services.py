@@ -8,8 +8,9 @@ from sqlalchemy import bindparam, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
+from .. import writes
 from ..extensions import db
-from ..models import Item, QuestionnaireVersion, Response, pack_answers
+from ..models import Item, QuestionnaireVersion, Response, StatsDay, StatsItem, pack_answers
 from ..models.base import utcnow
 from ..stats import rollup
 from .scoring import InvalidAnswer, coerce, key_for, score
@@ -148,21 +149,38 @@ def submit(version, community_id, participant, public_id, raw_answers, assisted=
     the database's partial unique index settles a race between two first attempts. ``assisted``
     marks an attempt made in assisted mode (a community worker's shared phone).
 
-    A first attempt costs four statements: one lookup, the response row (its answers packed in it), and
-    the two rollup upserts, in one transaction; a retake reads and updates the learning gain instead.
+    A first attempt writes the response row (its answers packed in it) and the two rollup upserts. On
+    PostgreSQL that is one statement (``_first_attempt``): one round trip, atomic on its own. Elsewhere,
+    and for a retake (which reads and updates the learning gain), the lookup and writes run as separate
+    statements in one transaction.
     """
     keys = version_keys(version)
-    scored = None
+    try:
+        scored = score_answers(version, raw_answers, keys)
+    except (InvalidAnswer, IncompleteSubmission):
+        existing = find_response(public_id)  # a retry of an attempt already stored keeps its response
+        if existing is not None:
+            return existing
+        raise
+    answers = answer_rows(scored)
+    packed = pack_answers(answers)
+    knowledge_total = sum(1 for key in keys if key.is_knowledge)
+    if _one_statement_possible():
+        columns = response_fields(version, community_id, participant, public_id, scored, knowledge_total)
+        columns.update(attempt_number=1, is_counted=True, is_assisted=bool(assisted))
+        try:
+            existing_id, _, response_id = _first_attempt(columns, answers, packed)
+        except IntegrityError:  # another first attempt or the same one won a race: the loop below sorts it out
+            existing_id = response_id = None
+        if existing_id is not None:
+            return db.session.get(Response, existing_id)
+        if response_id is not None:
+            return _stored(response_id, columns, packed)
     for _ in range(3):
         existing_id, previous = _seen(version.id, participant, public_id)
         if existing_id is not None:
             return db.session.get(Response, existing_id)
-        if scored is None:
-            scored = score_answers(version, raw_answers, keys)
-            answers = answer_rows(scored)
-            packed = pack_answers(answers)
-        columns = response_fields(version, community_id, participant, public_id, scored,
-                                  sum(1 for key in keys if key.is_knowledge))
+        columns = response_fields(version, community_id, participant, public_id, scored, knowledge_total)
         columns.update(attempt_number=previous + 1, is_counted=previous == 0, is_assisted=bool(assisted))
         gains_before = {} if columns["is_counted"] else rollup.gain_contributions(version.id, [participant])
         try:
@@ -180,6 +198,79 @@ def submit(version, community_id, participant, public_id, raw_answers, assisted=
     if existing is not None:
         return existing
     raise RuntimeError("could not store the response after three tries")
+
+
+def _one_statement_possible():
+    """True on PostgreSQL when the request's session holds no write of its own (it is never mixed in)."""
+    if db.engine.dialect.name != "postgresql":
+        return False
+    session = db.session()
+    if session.new or session.dirty or session.deleted:
+        return False
+    return not session.in_transaction() or not writes.written(session.connection())
+
+
+_RESPONSE_COLUMNS = ("public_id", "version_id", "community_id", "participant_hash", "attempt_number", "is_counted",
+                     "knowledge_correct", "knowledge_total", "submitted_at", "is_assisted", "answers")
+_FIRST_ATTEMPT_SQL = {}
+
+
+def _first_attempt_sql(dialect):
+    """PostgreSQL: look up the attempt and the participant's earlier ones, and only when neither exists store
+    the response and add it into the day's and the items' rollups — one statement (built once).
+
+    Returns one row: (id of a response already stored under the public id, the participant's attempts on
+    the version before this one, the new response's id or None when nothing was written).
+    """
+    sql = _FIRST_ATTEMPT_SQL.get(dialect.name)
+    if sql is not None:
+        return sql
+    quote = dialect.identifier_preparer.quote
+    response, day, item = (quote(model.__tablename__) for model in (Response, StatsDay, StatsItem))
+
+    def names(columns):
+        return ", ".join(map(quote, columns))
+
+    def params(columns):
+        return ", ".join(f"%({name})s" for name in columns)
+
+    item_types = {name: StatsItem.__table__.c[name].type.compile(dialect) for name in ("item_id", *rollup.ITEM_SUMS)}
+    arrays = ", ".join(f"%(item_{name})s::{kind}[]" for name, kind in item_types.items())
+    day_columns = ("version_id", "community_id", "day", *rollup.DAY_SUMS)
+    # Names from the models, values bound.
+    sql = _FIRST_ATTEMPT_SQL[dialect.name] = (
+        f"WITH seen AS (SELECT (SELECT id FROM {response} WHERE public_id = %(public_id)s) AS existing, "  # noqa: S608
+        f"(SELECT count(*) FROM {response} WHERE version_id = %(version_id)s "
+        f"AND participant_hash = %(participant_hash)s) AS previous), "
+        f"stored AS (INSERT INTO {response} ({names(_RESPONSE_COLUMNS)}) SELECT {params(_RESPONSE_COLUMNS)} "
+        f"FROM seen WHERE existing IS NULL AND previous = 0 RETURNING id), "
+        f"day_sums AS (INSERT INTO {day} ({names(day_columns)}) SELECT {params(f'day_{n}' for n in day_columns)} "
+        f"FROM stored {rollup.on_conflict_add(dialect, StatsDay, day_columns[:3], rollup.DAY_SUMS)}), "
+        f"item_sums AS (INSERT INTO {item} ({names(('version_id', 'community_id', *item_types))}) "
+        f"SELECT %(version_id)s, %(community_id)s, sums.* FROM unnest({arrays}) AS sums "
+        f"WHERE EXISTS (SELECT FROM stored) "
+        f"{rollup.on_conflict_add(dialect, StatsItem, ('version_id', 'community_id', 'item_id'), rollup.ITEM_SUMS)}) "
+        f"SELECT seen.existing, seen.previous, (SELECT id FROM stored) FROM seen"
+    )
+    return sql
+
+
+def _first_attempt(columns, answers, packed):
+    """Run ``_first_attempt_sql`` outside any transaction (one statement is atomic on its own, and needs no
+    BEGIN and COMMIT round trips); return its row. Raises IntegrityError when a race lost."""
+    days, items = rollup.counted_sums([(columns, answers)])
+    ((_, _, day), day_sums), = days.items()
+    rows = sorted(items.items())  # rows in key order, as every writer of the rollups locks them
+    parameters = {**columns, "answers": packed,
+                  "day_version_id": columns["version_id"], "day_community_id": columns["community_id"], "day_day": day,
+                  **{f"day_{name}": value for name, value in day_sums.items()},
+                  "item_item_id": [item_id for (_, _, item_id), _ in rows],
+                  **{f"item_{name}": [sums[name] for _, sums in rows] for name in rollup.ITEM_SUMS}}
+    with db.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        row = connection.exec_driver_sql(_first_attempt_sql(connection.dialect), parameters).one()
+        connection.commit()
+    return row
 
 
 def _stored(response_id, columns, packed):

@@ -37,11 +37,18 @@ def _upsert_sql(dialect, model, keys, sums, count):
         else:
             rows = "VALUES " + ", ".join(["(" + ", ".join(["?"] * len(columns)) + ")"] * count)
         sql = (f"INSERT INTO {table} ({', '.join(map(quote, columns))}) {rows} "  # noqa: S608
-               f"ON CONFLICT ({', '.join(map(quote, keys))}) DO UPDATE SET "
-               + ", ".join(f"{quote(name)} = {table}.{quote(name)} + excluded.{quote(name)}" for name in sums))
+               + on_conflict_add(dialect, model, keys, sums))
         if postgres or count <= 64:  # the web path's sizes; a batch's odd sizes are not worth keeping
             _UPSERT_SQL[cache_key] = sql
     return sql
+
+
+def on_conflict_add(dialect, model, keys, sums):
+    """The ``ON CONFLICT`` clause of an upsert into ``model`` that adds the new ``sums`` into an existing row."""
+    quote = dialect.identifier_preparer.quote
+    table = quote(model.__tablename__)
+    return (f"ON CONFLICT ({', '.join(map(quote, keys))}) DO UPDATE SET "
+            + ", ".join(f"{quote(name)} = {table}.{quote(name)} + excluded.{quote(name)}" for name in sums))
 
 
 def _upsert(model, keys, sums, rows):
@@ -79,6 +86,11 @@ def add_counted(entries):
 
     Stored answers are ``[item_id, value, is_correct, is_positive]`` lists (``services.answer_rows``).
     """
+    add_sums(*counted_sums(entries))
+
+
+def counted_sums(entries):
+    """What ``add_counted`` adds: ``(days, items)`` as ``add_sums`` takes them."""
     days, items = defaultdict(lambda: dict.fromkeys(DAY_SUMS, 0)), defaultdict(lambda: dict.fromkeys(ITEM_SUMS, 0))
     for columns, answers in entries:
         if not columns.get("is_counted"):
@@ -103,7 +115,7 @@ def add_counted(entries):
             if is_positive is not None:
                 item["rated"] += 1
                 item["positive"] += int(is_positive)
-    add_sums(days, items)
+    return days, items
 
 
 def add_sums(days, items):
