@@ -1,9 +1,10 @@
 """How a submission reaches the database: one statement on PostgreSQL, the write watcher reading it, and
 SQLite's commit level."""
+import re
 import sqlite3
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
 
 from survey import config, database, writes
 from survey.extensions import db
@@ -142,3 +143,14 @@ def test_an_unknown_sqlite_synchronous_level_stops_the_start(monkeypatch, tmp_pa
         config.load(tmp_path)
     monkeypatch.setenv("SQLITE_SYNCHRONOUS", "full")
     assert config.load(tmp_path)["SQLITE_SYNCHRONOUS"] == "FULL"
+
+
+def test_the_submission_time_is_stored_as_the_orm_stores_it(version, community):
+    """The insert is driver-level SQL; SQLite keeps times as text, which must sort and read back like the ORM's."""
+    response = _submit(version, community, "clock")
+    raw = db.session.scalar(text("SELECT CAST(submitted_at AS TEXT) FROM response WHERE id = :id"), {"id": response.id})
+    db.session.expire_all()
+    stored = db.session.get(Response, response.id)
+    assert stored.submitted_at == response.submitted_at
+    if db.engine.dialect.name == "sqlite":
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}", raw)
