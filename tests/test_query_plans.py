@@ -133,3 +133,21 @@ def test_the_check_sees_a_full_scan(plans_app):
     assert "response" in scans
     searched = _scans(plans_app, [("SELECT knowledge_correct FROM response WHERE id = ?", (1,))])
     assert "response" not in searched
+
+
+# Reading every response of a questionnaire version through the version's index: a scan in all but name.
+WHOLE_VERSION = re.compile(r"^SEARCH (?:TABLE )?response(?:_\d+)? USING (?:COVERING )?INDEX \w+ \(version_id=\?\)$")
+
+
+@pytest.mark.parametrize("query", ["since=2000-01-01", "since=2000-01-01&until=2100-12-31"])
+def test_a_community_page_over_some_days_reads_only_that_community(plans_app, query):
+    """With dates the figures come from the raw responses (the rollups are per day, not per answer day
+    range): only the community's counted attempts in range and their participants' other attempts are read."""
+    client = _logged_in(plans_app, "plans-lianhu")
+    statements = _selects(plans_app, client, f"/admin/dashboard/community/lianhu?{query}")
+    details = [(detail, " ".join(statement.split())[:160]) for statement, parameters in statements
+               for detail in _plan(plans_app, statement, parameters)]
+    assert any("response" in detail for detail, _ in details), "the page read no response: nothing to check"
+    wide = [(detail, statement) for detail, statement in details
+            if WHOLE_VERSION.match(detail) or (SCAN.match(detail) and SCAN.match(detail).group(1) in BIG_TABLES)]
+    assert not wide, wide
