@@ -4,7 +4,7 @@ import secrets
 
 from sqlalchemy import bindparam, select
 
-from .. import audit
+from .. import audit, reads
 from ..extensions import db
 from ..models import ROLES, Community, StaffSession, StaffUser, Street
 from ..models.base import utcnow
@@ -81,9 +81,12 @@ def start_session(staff):
 
 
 # Built once; run for every staff request. One row only when the session is live and the account active.
+_STAFF_COLUMNS = reads.columns(StaffUser)
 _LIVE_SESSION = (
-    select(StaffUser).join(StaffSession, StaffSession.staff_id == StaffUser.id)
-    .where(StaffSession.id == bindparam("session_id"), StaffSession.ended_at.is_(None), StaffUser.is_active.is_(True))
+    select(*(column for _key, column in _STAFF_COLUMNS))
+    .select_from(StaffUser.__table__.join(StaffSession.__table__))
+    .where(StaffSession.__table__.c.id == bindparam("session_id"), StaffSession.__table__.c.ended_at.is_(None),
+           StaffUser.__table__.c.is_active.is_(True))
 )
 
 
@@ -91,13 +94,16 @@ def load_session(session_id):
     """Return the account of a live login session, or None when it ended or the account is disabled.
 
     Read from the database on every request (one indexed join), so a logout, a disabled account or a
-    password change ends the session at once in every process.
+    password change ends the session at once in every process. On PostgreSQL the read needs no
+    transaction (survey.reads); the account is put in ``db.session`` as a query would have loaded it.
     """
     if not isinstance(session_id, str) or len(session_id) > 64:
         return None
-    staff = db.session.scalar(_LIVE_SESSION, {"session_id": session_id})
-    if staff is None:
+    with reads.connection() as connection:
+        row = connection.execute(_LIVE_SESSION, {"session_id": session_id}).first()
+    if row is None:
         return None
+    staff = reads.attach(StaffUser, _STAFF_COLUMNS, row)
     staff.session_id = session_id
     return staff
 

@@ -42,8 +42,7 @@ from collections import OrderedDict
 from flask import current_app
 from sqlalchemy import func, select
 
-from .. import writes
-from ..extensions import db
+from .. import reads, writes
 from ..models import AuditEntry, Response
 
 MAX_AGE = 10.0
@@ -126,8 +125,13 @@ _STAMP = _stamp_statement()
 
 
 def data_stamp():
-    """What the cached figures depend on, in one indexed statement (see the module docstring)."""
-    return tuple(db.session.connection().execute(_STAMP).one())
+    """What the cached figures depend on, in one indexed statement (see the module docstring).
+
+    Like any read of the session's connection it flushes nothing; on PostgreSQL, when the session holds
+    no transaction yet, it is read outside one (survey.reads: no BEGIN and ROLLBACK for a cache hit).
+    """
+    with reads.connection(flush=False) as connection:
+        return tuple(connection.execute(_STAMP).one())
 
 
 def stamp():
