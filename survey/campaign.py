@@ -5,7 +5,7 @@ from datetime import date
 from flask import g
 from sqlalchemy import select
 
-from . import audit, snapshots
+from . import audit, localtime, snapshots
 from .extensions import db
 from .i18n import for_locale
 from .models import Campaign
@@ -64,10 +64,11 @@ def campaign_settings():
 
 
 def days_to_inspection(campaign, today=None):
-    """Whole days from today to inspection day; None without a date, negative once it has passed."""
+    """Whole days from today (the district's, by default) to inspection day; None without a date, negative
+    once it has passed."""
     if campaign.inspection_date is None:
         return None
-    return (campaign.inspection_date - (today or date.today())).days
+    return (campaign.inspection_date - (today or localtime.today())).days
 
 
 def update_campaign(site_names, inspection_date, default_target_share, min_count):

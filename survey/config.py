@@ -2,6 +2,9 @@
 import os
 import secrets
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pytz
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +48,21 @@ def sqlite_synchronous():
     return level
 
 
+def timezone():
+    """``TIMEZONE``: the district's IANA zone (default Asia/Shanghai), in which every day is counted
+    (survey.localtime); a name the zone database does not know stops the start."""
+    name = os.environ.get("TIMEZONE", "").strip() or "Asia/Shanghai"
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIMEZONE must name a time zone such as Asia/Shanghai; {name!r} is not one.") from None
+    try:  # flask-babel formats times with pytz, which keeps its own copy of the zone database
+        pytz.timezone(name)
+    except pytz.UnknownTimeZoneError:
+        raise ConfigError(f"TIMEZONE {name!r} is unknown to pytz (used to show times).") from None
+    return name
+
+
 def load(instance_path):
     """Build the configuration mapping for a running application."""
     is_production = os.environ.get("SURVEY_ENV", "development") == "production"
@@ -58,7 +76,7 @@ def load(instance_path):
         "DATABASE_PING_AFTER_IDLE": float(os.environ.get("DATABASE_PING_AFTER_IDLE", 10)),
         "SQLITE_SYNCHRONOUS": sqlite_synchronous(),
         "BABEL_DEFAULT_LOCALE": "zh",
-        "BABEL_DEFAULT_TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
+        "BABEL_DEFAULT_TIMEZONE": timezone(),
         "BABEL_TRANSLATION_DIRECTORIES": str(ROOT / "translations"),
         # A whole questionnaire is a few kilobytes; anything far larger is not a resident.
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 64 * 1024)),

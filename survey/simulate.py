@@ -22,6 +22,7 @@ from operator import itemgetter
 from sqlalchemy import select
 
 from .extensions import db
+from .localtime import day_finder
 from .models import Community
 from .models.base import utcnow
 from .questionnaire.scoring import coerce, score
@@ -239,10 +240,11 @@ def _store(writer, version_id, knowledge_total, table, batch):
     ], key=itemgetter(3)))
     days = defaultdict(lambda: dict.fromkeys(rollup.DAY_SUMS, 0))
     chosen = defaultdict(Counter)  # community id -> how often each answer (by number) was given
+    local_day = day_finder()  # the district's day, as the web path counts it (rollup.counted_sums)
     for _, _, community_id, attempt, submitted_at, numbers, _, correct, given in batch:
         if attempt != 1:
             continue
-        day = days[(version_id, community_id, submitted_at.date())]
+        day = days[(version_id, community_id, local_day(submitted_at))]
         day["participants"] += 1
         if knowledge_total:
             share = correct / knowledge_total

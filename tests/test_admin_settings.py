@@ -1,10 +1,11 @@
 """Campaign settings, the home-page countdown's source, and the audit log."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from survey.campaign import days_to_inspection, get_campaign
 from survey.extensions import db
+from survey.localtime import today
 from survey.models import AuditEntry
 from tests.conftest import csrf_token
 
@@ -14,7 +15,8 @@ EN = {"Accept-Language": "en"}
 def test_settings_are_saved_and_audited(auth, client, app):
     auth.as_role("admin")
     page = client.get("/admin/settings", headers=EN)
-    day = (date.today() + timedelta(days=30)).isoformat()
+    with app.app_context():
+        day = (today() + timedelta(days=30)).isoformat()  # the district's today, as the countdown counts
     response = client.post("/admin/settings", data={
         "site_name_zh": "测试区创文问卷", "site_name_en": "Test District Survey", "inspection_date": day,
         "default_target_share": "25", "min_count": "8", "csrf_token": csrf_token(page.text)})
@@ -52,7 +54,8 @@ def test_audit_log_lists_and_filters_changes(auth, client, app, make_staff):
     assert "staff.create</code>" not in only_logins.text and "staff.login</code>" in only_logins.text
     by_editor = client.get("/admin/audit?staff=editor", headers=EN)
     assert "1 entry" in by_editor.text or "entries" in by_editor.text
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    with app.app_context():
+        tomorrow = (today() + timedelta(days=1)).isoformat()  # the district's days, as the filter reads them
     future = client.get(f"/admin/audit?since={tomorrow}", headers=EN)
     assert "Nothing recorded yet." in future.text
     for query in ["?page=-1", "?page=abc", "?since=2026-13-45", "?action=%27%20OR%201=1", "?page=99999999999"]:

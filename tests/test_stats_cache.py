@@ -344,20 +344,16 @@ def test_any_other_change_reads_the_rollups_in_full(answered, monkeypatch, runne
 
 def test_a_new_day_is_a_new_page(answered, auth, client, monkeypatch):
     """Days to inspection day and the trend's last day follow the date: the date is part of the key."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
-    from survey.dashboard import views
+    from survey import localtime
 
     auth.as_role("district")
     client.get(COMMUNITY_PAGE, headers=EN)
     pages_today = [key for key in entries(answered) if key[0] == "page"]
 
-    class Tomorrow(date):
-        @classmethod
-        def today(cls):
-            return date.today() + timedelta(days=1)
-
-    monkeypatch.setattr(views, "date", Tomorrow)
+    today = localtime.today
+    monkeypatch.setattr(localtime, "today", lambda: today() + timedelta(days=1))
     client.get(COMMUNITY_PAGE, headers=EN)
     pages = [key for key in entries(answered) if key[0] == "page"]
     assert len(pages) == len(pages_today) + 1

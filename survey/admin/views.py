@@ -1,5 +1,5 @@
 """Staff home, campaign settings, staff accounts and the audit log."""
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -12,6 +12,7 @@ from ..auth.roles import ALL_ROLES, MANAGE_ROLES, roles_required
 from ..campaign import get_campaign, update_campaign
 from ..extensions import db
 from ..i18n import _
+from ..localtime import local_dates
 from ..models import AuditEntry, StaffSession, StaffUser, Street
 from ..models.base import utcnow
 from .forms import ROLE_LABELS, CampaignForm, ConfirmForm, StaffForm
@@ -156,10 +157,11 @@ def audit_log():
         query = query.where(AuditEntry.action.startswith(action, autoescape=True))
     if username:
         query = query.join(StaffUser, AuditEntry.staff_id == StaffUser.id).where(StaffUser.username == username)
-    if since:
-        query = query.where(AuditEntry.created_at >= datetime.combine(since, time.min))
-    if until:
-        query = query.where(AuditEntry.created_at < datetime.combine(until + timedelta(days=1), time.min))
+    start, end = local_dates(since, until)  # the district's days, as the times are shown
+    if start is not None:
+        query = query.where(AuditEntry.created_at >= start)
+    if end is not None:
+        query = query.where(AuditEntry.created_at < end)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     entries = db.session.scalars(query.limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()

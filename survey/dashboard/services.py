@@ -1,6 +1,7 @@
 """Dashboard figures: which version and dates, rankings, trends and the weakest questions."""
-from datetime import date, timedelta
+from datetime import timedelta
 
+from .. import localtime
 from ..campaign import get_campaign
 from ..stats.services import scope_stats
 from ..stats.trend import daily
@@ -40,7 +41,7 @@ def trend(version_id, community_ids, since, until, target, marker_label="", toda
     """Two charts (cumulative participants against the target; daily knowledge awareness) and their table."""
     campaign = get_campaign()
     rows = daily(version_id, community_ids, since, until)
-    today = today or date.today()
+    today = today or localtime.today()
     first_day = since or (rows[0][0] if rows else today - timedelta(days=14))
     last_day = max(filter(None, [until, campaign.inspection_date, today, rows[-1][0] if rows else None]))
     if until is None and campaign.inspection_date and campaign.inspection_date < first_day:

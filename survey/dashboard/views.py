@@ -5,7 +5,6 @@ their CSRF tokens) around an inner part kept in the stats cache (survey/stats/ca
 unchanged. Access is checked before the cache is consulted, from codes and ids alone.
 """
 import sys
-from datetime import date
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -14,7 +13,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from .. import frames
+from .. import frames, localtime
 from ..auth.roles import STATS_ROLES, can_read_community, community_scope, roles_required
 from ..campaign import days_to_inspection, get_campaign
 from ..extensions import db
@@ -99,7 +98,7 @@ def _cached_body(place_code, render):
     if sum(len(k) + len(v) for k, v in args) > MAX_QUERY:  # not worth a cache entry: render it
         return render()
     key = ("page", request.endpoint, place_code, stats_cache.viewer_scope(current_user), str(get_locale()),
-           date.today(), request.script_root, args)
+           localtime.today(), request.script_root, args)
     return stats_cache.cached(key, render, size=lambda page: sys.getsizeof(page[0]) + len(page[1]))
 
 

@@ -1,12 +1,11 @@
 """Download the dashboards' figures (CSV, XLSX) and, for administrators, the raw answers (streamed CSV)."""
 from contextlib import closing
-from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, request
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import audit
+from .. import audit, localtime
 from ..api.params import BadParameter, UnknownVersion, find_version, parse_filters
 from ..auth.roles import MANAGE_ROLES, STATS_ROLES, can_read_community, community_scope, roles_required
 from ..dashboard import services as dashboards
@@ -115,7 +114,7 @@ def answers():
     audit.record("export.answers", "questionnaire_version", version.id if version else None,
                  {"version": version.number if version else "all"})
     db.session.commit()
-    name = f"civic-survey-answers-{f'v{version.number}' if version else 'all'}-{date.today().isoformat()}.csv"
+    name = f"civic-survey-answers-{f'v{version.number}' if version else 'all'}-{localtime.today().isoformat()}.csv"
     app, version_id = current_app._get_current_object(), version.id if version else None
 
     def chunks():

@@ -6,12 +6,12 @@ counts, so roll-ups never disagree with the communities they contain.
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
 
 from sqlalchemy import Float, and_, case, cast, func, select
 from sqlalchemy.orm import aliased, joinedload, lazyload, selectinload
 
 from ..extensions import db
+from ..localtime import local_dates
 from ..models import Item, Response, StatsDay, StatsGain, StatsItem, split_packed
 
 # Responses decoded per batch in a recount (a server-side cursor on PostgreSQL: memory stays flat).
@@ -94,11 +94,13 @@ def _score():
 
 
 def _window(query, since, until):
-    """Limit counted attempts to [since, until] (dates, inclusive)."""
-    if since is not None:
-        query = query.where(Response.submitted_at >= datetime.combine(since, time.min))
-    if until is not None:
-        query = query.where(Response.submitted_at < datetime.combine(until + timedelta(days=1), time.min))
+    """Limit counted attempts to the local days [since, until] (dates, inclusive): from local midnight of
+    ``since`` to local midnight after ``until``, in UTC as the times are stored (survey.localtime)."""
+    start, end = local_dates(since, until)
+    if start is not None:
+        query = query.where(Response.submitted_at >= start)
+    if end is not None:
+        query = query.where(Response.submitted_at < end)
     return query
 
 
@@ -231,21 +233,23 @@ def tally_answers(connection, query, batch_rows=ANSWER_BATCH):
     for batch in result.partitions():
         for row in batch:
             tallies[tuple(row[:-1])].update(split_packed(row[-1]))
-    counted = {}
-    loads = json.loads
-    for key, tally in tallies.items():
-        per_item = counted[key] = defaultdict(ItemCounts)
-        for element, number in tally.items():
-            item_id, _, correct, positive = loads("[" + element + "]")
-            counts = per_item[item_id]
-            counts.answered += number
-            if correct is not None:
-                counts.scored += number
-                counts.correct += number if correct else 0
-            if positive is not None:
-                counts.rated += number
-                counts.positive += number if positive else 0
-    return counted
+    return {key: decode_tally(tally) for key, tally in tallies.items()}
+
+
+def decode_tally(tally):
+    """``{item_id: ItemCounts}`` of a ``Counter`` of packed answer elements (each distinct one decoded once)."""
+    per_item, loads = defaultdict(ItemCounts), json.loads
+    for element, number in tally.items():
+        item_id, _, correct, positive = loads("[" + element + "]")
+        counts = per_item[item_id]
+        counts.answered += number
+        if correct is not None:
+            counts.scored += number
+            counts.correct += number if correct else 0
+        if positive is not None:
+            counts.rated += number
+            counts.positive += number if positive else 0
+    return per_item
 
 
 def _gain_query(version_id, community_ids, since, until):

@@ -1,12 +1,16 @@
-"""Keeping the pre-aggregated counts (survey/models/rollup.py) in step with every stored response."""
-from collections import defaultdict
+"""Keeping the pre-aggregated counts (survey/models/rollup.py) in step with every stored response.
+
+A response counts on the district's local day (survey.localtime), never the UTC day its time is stored in.
+"""
+from collections import Counter, defaultdict
 from datetime import date
 
-from sqlalchemy import Float, case, cast, delete, func, select
+from sqlalchemy import delete, func, select
 
 from ..extensions import db
-from ..models import Response, StatsDay, StatsGain, StatsItem
-from .counts import tally_answers
+from ..localtime import day_finder
+from ..models import Response, StatsDay, StatsGain, StatsItem, split_packed
+from .counts import ANSWER_BATCH, decode_tally
 
 DAY_SUMS = ("participants", "scored_attempts", "score_sum", "score_squares", "knowledge_correct",
             "knowledge_answers", "assisted")
@@ -92,11 +96,12 @@ def add_counted(entries):
 def counted_sums(entries):
     """What ``add_counted`` adds: ``(days, items)`` as ``add_sums`` takes them."""
     days, items = defaultdict(lambda: dict.fromkeys(DAY_SUMS, 0)), defaultdict(lambda: dict.fromkeys(ITEM_SUMS, 0))
+    local_day = day_finder()
     for columns, answers in entries:
         if not columns.get("is_counted"):
             continue
         version_id, community_id = columns["version_id"], columns["community_id"]
-        day = days[(version_id, community_id, columns["submitted_at"].date())]
+        day = days[(version_id, community_id, local_day(columns["submitted_at"]))]
         day["participants"] += 1
         day["assisted"] += int(bool(columns.get("is_assisted")))
         score = _score(columns["knowledge_correct"], columns["knowledge_total"])
@@ -171,9 +176,14 @@ def add_gain_change(version_id, before, after):
 
 
 def rebuild(version_id=None):
-    """Recompute every rollup from the raw responses with SQL aggregates (after a restore, or to repair)."""
-    from .trend import _as_date
+    """Recompute every rollup from the raw responses (after a restore, or to repair).
 
+    The counted responses are read once, ``ANSWER_BATCH`` at a time (a server-side cursor on PostgreSQL),
+    and each one's local day is found in Python (SQLite knows no time zones): the attempts are counted per
+    (version, community, day, knowledge correct, knowledge total, assisted) and their answers per (version,
+    community, day) by packed text, as ``counts.tally_answers`` does; each distinct text is decoded once at
+    the end. Memory holds those tallies, never the responses, so it does not grow with their number.
+    """
     for model in (StatsDay, StatsItem, StatsGain):
         query = delete(model)
         if version_id is not None:
@@ -182,31 +192,42 @@ def rebuild(version_id=None):
     counted = [Response.is_counted.is_(True)]
     if version_id is not None:
         counted.append(Response.version_id == version_id)
-    day = func.date(Response.submitted_at)
-    score = case((Response.knowledge_total > 0, cast(Response.knowledge_correct, Float) / Response.knowledge_total),
-                 else_=None)
-    assisted = func.sum(case((Response.is_assisted.is_(True), 1), else_=0))
+    local_day = day_finder()
+    attempts = Counter()  # (version, community, day, knowledge correct, knowledge total, assisted) -> how many
+    tallies = defaultdict(Counter)  # (version, community, day) -> how often each packed answer was given
+    query = select(Response.version_id, Response.community_id, Response.submitted_at, Response.knowledge_correct,
+                   Response.knowledge_total, Response.is_assisted, Response.packed_answers).where(*counted)
+    result = db.session.connection().execute(query.execution_options(yield_per=ANSWER_BATCH))
+    for batch in result.partitions():
+        keys = []
+        for version, community, moment, right, total, helped, packed in batch:
+            day = local_day(moment)
+            keys.append((version, community, day, right, total, helped))
+            tallies[(version, community, day)].update(split_packed(packed))
+        attempts.update(keys)
     days = {}
-    for v, c, d, people, scored, total, squares, helped in db.session.execute(
-        select(Response.version_id, Response.community_id, day, func.count(), func.count(score), func.sum(score),
-               func.sum(score * score), assisted)
-        .where(*counted).group_by(Response.version_id, Response.community_id, day)
-    ):
-        days[(v, c, _as_date(d))] = {"version_id": v, "community_id": c, "day": _as_date(d), "participants": people,
-                                     "scored_attempts": scored, "score_sum": float(total or 0),
-                                     "score_squares": float(squares or 0), "knowledge_correct": 0,
-                                     "knowledge_answers": 0, "assisted": int(helped or 0)}
-    # Per-item sums from the packed answers, decoded in batches (survey/models/response.py).
+    for (v, c, d, right, total, helped), number in attempts.items():
+        row = days.get((v, c, d))
+        if row is None:
+            row = days[(v, c, d)] = {"version_id": v, "community_id": c, "day": d, **dict.fromkeys(DAY_SUMS, 0)}
+        row["participants"] += number
+        row["assisted"] += number if helped else 0
+        score = _score(right, total)
+        if score is not None:
+            row["scored_attempts"] += number
+            row["score_sum"] += number * score
+            row["score_squares"] += number * score * score
     items = defaultdict(lambda: dict.fromkeys(ITEM_SUMS, 0))
-    answers = select(Response.version_id, Response.community_id, day, Response.packed_answers).where(*counted)
-    for (v, c, d), per_item in tally_answers(db.session.connection(), answers).items():
-        row = days[(v, c, _as_date(d))]
-        for item_id, sums in per_item.items():
+    for (v, c, d), tally in tallies.items():
+        row = days[(v, c, d)]
+        for item_id, sums in decode_tally(tally).items():
             row["knowledge_answers"] += sums.scored
             row["knowledge_correct"] += sums.correct
             item = items[(v, c, item_id)]
             for name in ITEM_SUMS:
                 item[name] += getattr(sums, name)
+    for row in days.values():
+        row["score_sum"], row["score_squares"] = float(row["score_sum"]), float(row["score_squares"])
     _upsert(StatsDay, ["version_id", "community_id", "day"], DAY_SUMS, list(days.values()))
     _upsert(StatsItem, ["version_id", "community_id", "item_id"], ITEM_SUMS,
             [{"version_id": v, "community_id": c, "item_id": i, **sums} for (v, c, i), sums in items.items()])
