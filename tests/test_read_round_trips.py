@@ -18,6 +18,7 @@ from survey.extensions import db
 from survey.models import ApiToken, StaffSession, StaffUser
 from survey.stats import cache
 from tests.conftest import STAFF_PASSWORD, TEST_DATABASE_URL, _config, _normalise_url, csrf_token
+from tests.test_stats_cache import outside_write
 
 DASHBOARD = "/admin/dashboard/community/lianhu"
 API = "/api/v1/communities/lianhu/stats"
@@ -133,18 +134,15 @@ def login(client, username="community"):
     assert response.status_code == 302, response.text
 
 
+def change_password(client, page):
+    """Post the password form of ``page`` (the account's own), changing it to a new secret."""
+    return client.post("/admin/password", data={
+        "current_password": STAFF_PASSWORD, "new_password": "a brand new secret", "confirm": "a brand new secret",
+        "csrf_token": csrf_token(page.text)})
+
+
 def same_cookie(source, target):
     target.set_cookie("session", source.get_cookie("session").value)
-
-
-def outside(app, statement):
-    """Run and commit ``statement`` on a connection of its own, as another process would."""
-    engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-    try:
-        with engine.begin() as connection:
-            connection.execute(statement)
-    finally:
-        engine.dispose()
 
 
 # --- PostgreSQL: what a cached hit sends ---------------------------------------------------------------
@@ -203,7 +201,7 @@ def test_noting_a_tokens_use_is_its_own_committed_transaction(wire, client, make
         token_id = token.id
     bearer = {"Authorization": f"Bearer {secret}"}
     assert client.get(API, headers=bearer).status_code == 200
-    outside(postgres_app, update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=None))
+    outside_write(postgres_app, update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=None))
     wire.sent()
     generation = cache._generation
     assert client.get(API, headers=bearer).status_code == 200
@@ -298,7 +296,7 @@ def test_a_disabled_account_is_refused_at_once_in_every_process(postgres_app, ot
     same_cookie(client, elsewhere)
     assert elsewhere.get(DASHBOARD).status_code == 200
     assert elsewhere.get(DASHBOARD).status_code == 200
-    outside(postgres_app, update(StaffUser).values(is_active=False))
+    outside_write(postgres_app, update(StaffUser).values(is_active=False))
     assert elsewhere.get(DASHBOARD).status_code == 302
     assert client.get(DASHBOARD).status_code == 302
 
@@ -310,15 +308,7 @@ def test_a_password_change_ends_other_sessions_in_another_process(postgres_app, 
     assert elsewhere.get(DASHBOARD).status_code == 200
     assert elsewhere.get(DASHBOARD).status_code == 200
     page = client.get("/admin/password")
-    response = client.post(
-        "/admin/password",
-        data={
-            "current_password": STAFF_PASSWORD,
-            "new_password": "a brand new secret",
-            "confirm": "a brand new secret",
-            "csrf_token": csrf_token(page.text),
-        },
-    )
+    response = change_password(client, page)
     assert response.status_code == 302
     assert elsewhere.get(DASHBOARD).status_code == 302
     assert client.get(DASHBOARD).status_code == 200
@@ -346,15 +336,7 @@ def test_a_password_change_after_the_check_is_one_transaction(wire, auth, client
     auth.as_role("community")
     page = client.get("/admin/password")
     wire.sent()
-    response = client.post(
-        "/admin/password",
-        data={
-            "current_password": STAFF_PASSWORD,
-            "new_password": "a brand new secret",
-            "confirm": "a brand new secret",
-            "csrf_token": csrf_token(page.text),
-        },
-    )
+    response = change_password(client, page)
     assert response.status_code == 302
     sql = statements(wire.sent())
     assert is_login_check(sql[0]) and sql[1].startswith("BEGIN"), sql
