@@ -1,9 +1,10 @@
 """Reads outside a transaction (survey/reads.py).
 
 On PostgreSQL a cached dashboard or API hit sends one SELECT and nothing else (no BEGIN, no ROLLBACK): the
-login-session or token check, carrying the stats cache's stamp along. It is seen on the wire through libpq's own trace of every pooled connection. The login-session and token checks
-still end a session at once in every process, writes later in a request stay in one transaction, and the
-account the checks return behaves like one a query loaded (on both engines).
+login-session or token check, carrying the stats cache's stamp along. It is seen on the wire through libpq's
+own trace of every pooled connection. The login-session and token checks still end a session at once in
+every process, writes later in a request stay in one transaction, and the account the checks return
+behaves like one a query loaded (on both engines).
 """
 
 import re
