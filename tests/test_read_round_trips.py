@@ -16,10 +16,10 @@ from survey import create_app, database
 from survey.api import tokens
 from survey.auth import services
 from survey.extensions import db
-from survey.models import ApiToken, StaffSession, StaffUser
+from survey.models import ApiToken, Response, StaffSession, StaffUser
 from survey.stats import cache
 from tests.conftest import STAFF_PASSWORD, TEST_DATABASE_URL, _config, _normalise_url, csrf_token
-from tests.test_stats_cache import outside_write
+from tests.test_stats_cache import answered, outside_write  # noqa: F401 (a fixture)
 
 DASHBOARD = "/admin/dashboard/community/lianhu"
 API = "/api/v1/communities/lianhu/stats"
@@ -246,6 +246,40 @@ def test_reads_outside_a_transaction_run_prepared_and_still_answer_after_a_rollb
     assert client.get("/admin/").status_code == 200  # reads in a transaction, ends with ROLLBACK
     for _ in range(8):
         assert client.get(DASHBOARD).text == first
+
+
+@pytest.mark.usefixtures("answered")
+def test_the_prepared_login_check_runs_on_a_generic_plan(postgres_app, auth, client):
+    """PostgreSQL plans a prepared statement once, unless a custom plan for each run's parameters looks
+    cheaper: then it plans it again on every run, which cost more than running it (a parameter in the
+    stamp's LIMIT did that once the response table was large). Every pooled connection that ran the check
+    reuses its generic plan."""
+    table = Response.__table__
+    copied = [column.name for column in table.columns if column.name not in ("id", "public_id", "participant_hash")]
+    with postgres_app.app_context():  # 50,000 more responses, as a district has before inspection day
+        db.session.execute(text(
+            f"INSERT INTO response (public_id, participant_hash, {', '.join(copied)}) "  # noqa: S608
+            f"SELECT md5('copy' || g), md5('resident' || g), {', '.join('r.' + name for name in copied)} "
+            "FROM response AS r CROSS JOIN generate_series(1, 50000) AS g "
+            "WHERE r.id = (SELECT min(id) FROM response WHERE is_counted)"))
+        db.session.execute(text("ANALYZE response"))
+        db.session.commit()
+    auth.as_role("community")
+    for _ in range(12):
+        assert client.get(DASHBOARD).status_code == 200
+    with postgres_app.app_context():
+        pool = db.engine.pool
+        held = [db.engine.connect() for _ in range(pool.checkedin())]
+        try:
+            plans = [row for connection in held for row in connection.exec_driver_sql(
+                "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements").all()
+                if is_login_check_with_stamp(" ".join(row.statement.split()))]
+        finally:
+            for connection in held:
+                connection.close()
+    assert plans, "the login check was never prepared"
+    for _statement, generic, custom in plans:
+        assert generic >= 1 and custom <= 5, (generic, custom)
 
 
 def test_a_pooled_connection_goes_back_to_transactions_after_a_read(postgres_app, auth, client):

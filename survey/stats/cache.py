@@ -40,7 +40,7 @@ import time
 from collections import OrderedDict
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from .. import reads, writes
 from ..models import AuditEntry, Response
@@ -114,7 +114,11 @@ def _stamp_columns():
     newest = select(func.max(Response.id)).scalar_subquery()
     # At most WINDOW ids can lie in the window; the LIMIT keeps PostgreSQL on a plain index range scan (it
     # cannot estimate the range before running, and planned a parallel scan costing milliseconds).
-    window = select(Response.id).where(Response.id > newest - WINDOW).limit(WINDOW).subquery()
+    # WINDOW is written into the SQL, not sent as a parameter: with a parameter in the LIMIT, PostgreSQL
+    # planned the prepared statement again on every run (its custom plan looked cheaper than the generic
+    # one), which cost more than running it: 294 against 138 µs for the login check carrying the stamp.
+    window_size = literal_column(str(int(WINDOW)))
+    window = select(Response.id).where(Response.id > newest - window_size).limit(window_size).subquery()
     late = select(func.count()).select_from(window).scalar_subquery()
     audited = select(func.max(AuditEntry.id)).scalar_subquery()
     return newest.label("stamp_newest"), late.label("stamp_late"), audited.label("stamp_audited")
