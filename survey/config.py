@@ -97,7 +97,10 @@ def load(instance_path):
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
         # Shared across processes and machines through Redis; memory is per process (development only).
         "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # No X-RateLimit-* headers: residents' pages have no use for them, and each limited response would
+        # read every limit's window again from the storage (a Redis round trip each) to write them. A 429
+        # still says when to come back (Retry-After, set by survey.errors).
+        "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_SWALLOW_ERRORS": True,  # a Redis outage must not take the site down
         "LOGIN_LIMIT_PER_CLIENT": os.environ.get("LOGIN_LIMIT_PER_CLIENT", "20 per 15 minutes"),
         "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),

@@ -177,3 +177,22 @@ def test_nothing_about_the_client_is_stored_with_answers(app):
     assert _stored(app) == 1
     for secret in (address, agent, "MicroMessenger", hashed, hashed[2:]):
         assert secret not in text
+
+
+def test_only_a_refusal_speaks_of_limits(app):
+    """An allowed POST tells the client nothing about its allowance (no X-RateLimit-*, no Retry-After on a
+    success); the refusal still says when to come back."""
+    app.config["SUBMIT_LIMIT_PER_CLIENT"] = "1 per hour"
+    resident = SurveyDriver(app, _resident(app, "198.51.100.9"))
+    answers, sections = right_answers(app)
+    resident.start()
+    for number, names in enumerate(sections, start=1):
+        allowed = resident.post_section(number, {name: answers[name] for name in names})
+        assert allowed.status_code == 302
+        assert not [name for name in allowed.headers.keys() if name.lower().startswith("x-ratelimit")]
+        assert "Retry-After" not in allowed.headers
+    resident.start()
+    for number, names in enumerate(sections[:-1], start=1):
+        resident.post_section(number, {name: answers[name] for name in names})
+    blocked = resident.post_section(len(sections), {name: answers[name] for name in sections[-1]})
+    assert blocked.status_code == 429 and _retry_minutes(blocked) == 60
