@@ -75,14 +75,26 @@ def connection(flush=True):
     if session.info.get(_IN_TRANSACTION) or not _alone_reads_the_same(engine):
         yield session.connection()
         return
-    with engine.connect() as read:
-        read.execution_options(isolation_level="AUTOCOMMIT")  # put back when it returns to the pool
+    with outside_transaction(engine) as read:
         # psycopg prepares a statement on its fifth run on a connection. These reads run on every staff
         # request, so they soon run prepared, which roughly halves the database server's work per cached page
         # (planning the stamp's subqueries costs more than running them). A ROLLBACK later on the same
         # connection makes psycopg drop every prepared statement (DEALLOCATE ALL: one more round trip then);
         # they are prepared again after five more runs.
         yield read
+
+
+@contextmanager
+def outside_transaction(engine):
+    """A pooled connection of ``engine`` in autocommit: each statement on it is its own transaction.
+
+    For ``connection()``'s reads, and for a write that is one statement and atomic on its own (a first
+    submission on PostgreSQL, survey.questionnaire.services), so no BEGIN and COMMIT are sent around it.
+    SQLAlchemy puts the engine's isolation level back when the connection returns to the pool.
+    """
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection
 
 
 def columns(model, prefix=""):

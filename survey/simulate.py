@@ -21,6 +21,7 @@ from operator import itemgetter
 
 from sqlalchemy import select
 
+from . import sqltext
 from .extensions import db
 from .localtime import day_finder
 from .models import Community
@@ -131,8 +132,8 @@ class _Writer:
             driver.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608
 
     def timestamp(self, moment):
-        # The text form SQLAlchemy's SQLite DateTime type stores and compares ("%Y-%m-%d %H:%M:%S.%f").
-        return moment if self.postgres else moment.isoformat(" ", "microseconds")
+        """``moment`` as the driver takes it (survey.sqltext: on SQLite, the text SQLAlchemy's DateTime stores)."""
+        return moment if self.postgres else sqltext.stored(self.connection.dialect, moment)
 
 
 def simulate_responses(count, community=None, seed=None, days=30, retake_share=0.15, batch_size=20000):

@@ -7,6 +7,7 @@ from datetime import date
 
 from sqlalchemy import delete, func, select
 
+from .. import sqltext
 from ..extensions import db
 from ..localtime import day_finder
 from ..models import Response, StatsDay, StatsGain, StatsItem, split_packed
@@ -18,11 +19,10 @@ ITEM_SUMS = ("answered", "scored", "correct", "rated", "positive")
 GAIN_SUMS = ("participants", "gain_sum", "gain_squares")
 # Rows per upsert statement on SQLite: well under its limit on bound parameters.
 UPSERT_ROWS = 1000
-_UPSERT_SQL = {}
 
 
 def _upsert_sql(dialect, model, keys, sums, count):
-    """The upsert adding ``count`` rows into ``model``: insert new keys, add the sums into existing rows (cached).
+    """The upsert adding ``count`` rows into ``model``: insert new keys, add the sums into existing rows.
 
     Written out rather than built with SQLAlchemy, because building and compiling an upsert cost more
     than running it. SQLite: ``INSERT … VALUES (?, …) × count ON CONFLICT …``. PostgreSQL: one array per
@@ -30,9 +30,8 @@ def _upsert_sql(dialect, model, keys, sums, count):
     number of rows, so the driver parses it once and the server can keep it prepared.
     """
     postgres = dialect.name == "postgresql"
-    cache_key = (dialect.name, model.__tablename__, None if postgres else count)
-    sql = _UPSERT_SQL.get(cache_key)
-    if sql is None:
+
+    def build(dialect):
         quote = dialect.identifier_preparer.quote
         table, columns = quote(model.__tablename__), [*keys, *sums]
         if postgres:
@@ -40,11 +39,12 @@ def _upsert_sql(dialect, model, keys, sums, count):
             rows = f"SELECT * FROM unnest({arrays})"  # noqa: S608  (names and types from the model)
         else:
             rows = "VALUES " + ", ".join(["(" + ", ".join(["?"] * len(columns)) + ")"] * count)
-        sql = (f"INSERT INTO {table} ({', '.join(map(quote, columns))}) {rows} "  # noqa: S608
-               + on_conflict_add(dialect, model, keys, sums))
-        if postgres or count <= 64:  # the web path's sizes; a batch's odd sizes are not worth keeping
-            _UPSERT_SQL[cache_key] = sql
-    return sql
+        return (f"INSERT INTO {table} ({', '.join(map(quote, columns))}) {rows} "  # noqa: S608
+                + on_conflict_add(dialect, model, keys, sums))
+
+    # The web path's sizes are kept; a batch's odd sizes are not worth keeping.
+    return sqltext.text_for(dialect, ("upsert", model.__tablename__, None if postgres else count), build,
+                            keep=postgres or count <= 64)
 
 
 def on_conflict_add(dialect, model, keys, sums):
@@ -72,8 +72,8 @@ def _upsert(model, keys, sums, rows):
                                    tuple(list(column) for column in zip(*values, strict=True)))
         return
     dated = [index for index, value in enumerate(values[0]) if isinstance(value, date)]
-    if dated:  # SQLite keeps dates as ISO text, as SQLAlchemy's Date type does
-        values = [tuple(value.isoformat() if index in dated else value for index, value in enumerate(row))
+    if dated:  # as SQLAlchemy's Date type stores them
+        values = [tuple(sqltext.stored(dialect, value) if index in dated else value for index, value in enumerate(row))
                   for row in values]
     for start in range(0, len(values), UPSERT_ROWS):
         chunk = values[start:start + UPSERT_ROWS]
