@@ -1,10 +1,12 @@
 """Rate-limit keys: a salted hash of the client address that changes every day and is never stored."""
 import hashlib
 import hmac
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 
 from flask import current_app, request
+
+from . import localtime
 
 
 @lru_cache(maxsize=8)
@@ -13,8 +15,12 @@ def _daily_salt(secret_key, day):
 
 
 def client_key():
-    """Key a limit on the client address, hashed with a daily salt derived from the secret key."""
-    day = datetime.now(UTC).strftime("%Y-%m-%d")
+    """Key a limit on the client address, hashed with a daily salt derived from the secret key.
+
+    The salt changes at the district's midnight (survey.localtime), so "per day" allowances start again
+    when the residents' day does, not at 08:00 in Beijing.
+    """
+    day = datetime.now(localtime.zone()).strftime("%Y-%m-%d")
     salt = _daily_salt(current_app.config["SECRET_KEY"], day)
     address = (request.remote_addr or "unknown").encode()
     return "c:" + hashlib.sha256(salt + address).hexdigest()[:32]

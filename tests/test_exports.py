@@ -2,10 +2,11 @@
 import csv
 import functools
 import io
+from datetime import datetime
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from survey.exports.raw import COLUMNS
 from survey.exports.tables import community_tables, district_tables
@@ -197,6 +198,22 @@ def test_raw_answers_are_streamed_one_row_per_answer_without_participant_data(an
     assert rows[0]["submitted_at"][:4].isdigit() and "T" in rows[0]["submitted_at"]
     with answered.app_context():
         assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export.answers")) is not None
+
+
+@pytest.mark.parametrize(("zone", "stored", "shown"), [
+    ("Asia/Shanghai", datetime(2026, 11, 26, 23, 30, 5), "2026-11-27T07:30:05+08:00"),  # the next local day
+    ("Europe/Berlin", datetime(2026, 7, 1, 10, 0, 0), "2026-07-01T12:00:00+02:00"),  # summer time
+    ("Europe/Berlin", datetime(2026, 12, 1, 10, 0, 0), "2026-12-01T11:00:00+01:00"),
+])
+def test_raw_answers_give_the_districts_time_with_its_offset(answered, client, auth, zone, stored, shown):
+    """Times are stored in UTC; staff reading the export see when the resident answered where they live."""
+    answered.config["BABEL_DEFAULT_TIMEZONE"] = zone
+    with answered.app_context():
+        db.session.execute(update(Response).values(submitted_at=stored))
+        db.session.commit()
+    auth.as_role("admin")
+    text = client.get("/admin/exports/answers.csv").get_data(as_text=True)
+    assert {row["submitted_at"] for row in csv.DictReader(io.StringIO(text[1:]))} == {shown}
 
 
 def test_a_raw_export_abandoned_half_way_releases_its_cursors(answered, client, auth, monkeypatch):

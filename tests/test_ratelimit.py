@@ -3,6 +3,7 @@ import math
 import re
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from survey.extensions import db
@@ -139,6 +140,26 @@ def test_limits_can_be_switched_off_for_load_tests(app):
     resident = SurveyDriver(app, _resident(app, "192.0.2.40"))
     for _ in range(3):
         assert "/survey/result/" in resident.complete().location
+
+
+@pytest.mark.parametrize(("before", "after", "same"), [
+    ((2026, 11, 27, 15, 59), (2026, 11, 27, 16, 1), False),  # midnight in Beijing: a new day's key
+    ((2026, 11, 27, 16, 1), (2026, 11, 27, 23, 59), True),  # UTC midnight is 08:00 there: the same day
+    ((2026, 11, 27, 23, 59), (2026, 11, 28, 0, 1), True),
+])
+def test_the_key_changes_at_the_districts_midnight(app, monkeypatch, before, after, same):
+    def key_at(moment):
+        class Clock(datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return datetime(*moment, tzinfo=UTC).astimezone(tz)
+
+        monkeypatch.setattr("survey.ratelimit.datetime", Clock)
+        with app.test_request_context("/", environ_base={"REMOTE_ADDR": "203.0.113.9"}):
+            return client_key()
+
+    assert app.config["BABEL_DEFAULT_TIMEZONE"] == "Asia/Shanghai"
+    assert (key_at(before) == key_at(after)) is same
 
 
 def test_the_key_is_a_salted_hash_that_changes_every_day(app, monkeypatch):

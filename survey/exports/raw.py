@@ -1,6 +1,7 @@
 """The anonymised raw answers: one CSV row per answer, streamed from a server-side cursor in chunks.
 
 No participant hash, public id, token or anything else that could link answers to a person or a browser.
+``submitted_at`` is the district's local time with its UTC offset (``2026-11-27T20:15:03+08:00``).
 Responses are read in id order with their packed answers (survey/models/response.py), so each response's
 facts are read and formatted once (not once per answer) and memory stays flat however many rows there are.
 
@@ -14,6 +15,7 @@ import json
 
 from sqlalchemy import select
 
+from .. import localtime
 from ..extensions import db
 from ..models import Community, Item, QuestionnaireVersion, Response, split_packed
 from .writers import BOM, csv_cell
@@ -61,9 +63,10 @@ def raw_rows(version_id=None, chunk_rows=CHUNK_ROWS):
                  for item_id, position, kind, question_type in connection.execute(
                      select(Item.id, Item.position, Item.kind, Item.question_type))}
         responses = _responses(connection, version_id, chunk_rows)
+        local = localtime.day_finder().local_time  # the district's time, with its UTC offset
         try:
             for response_id, number, code, submitted_at, attempt, counted, packed in responses:
-                when = submitted_at.isoformat(timespec="seconds") if submitted_at else None
+                when = local(submitted_at).isoformat(timespec="seconds") if submitted_at else None
                 cells = [csv_cell(value) for value in (response_id, number, code, when, attempt, counted)]
                 # Packed answers are in item id order already (``pack_answers``).
                 for item_id, value, correct, positive in json.loads(packed):
@@ -103,9 +106,10 @@ def _csv_records(version_id, chunk_rows):
                            csv_cell(correct), csv_cell(positive)])
 
         responses = _responses(connection, version_id, chunk_rows)
+        local = localtime.day_finder().local_time  # the district's time, with its UTC offset
         try:
             for response_id, number, code, submitted_at, attempt, counted, packed in responses:
-                when = submitted_at.isoformat(timespec="seconds") if submitted_at else None
+                when = local(submitted_at).isoformat(timespec="seconds") if submitted_at else None
                 prefix = record([csv_cell(value) for value in (response_id, number, code, when, attempt, counted)])
                 elements = split_packed(packed)
                 if not elements:
