@@ -133,6 +133,9 @@ def test_sqlite_commits_at_normal_unless_told_full(tmp_path, monkeypatch):
             database._tune_sqlite(connection, None)
             assert connection.execute("PRAGMA synchronous").fetchone()[0] == level
             assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            # The WAL is copied back every 10,000 pages (not SQLite's 1,000) and then cut back to 64 MB.
+            assert connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 10_000
+            assert connection.execute("PRAGMA journal_size_limit").fetchone()[0] == 64 * 2**20
         finally:
             connection.close()
 
