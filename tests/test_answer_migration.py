@@ -107,8 +107,12 @@ def _store_old(written):
 
 
 def _old_export():
-    """The raw export's rows exactly as the code before 0006 built them from the answer tables."""
+    """The raw export's rows exactly as the code before 0006 built them from the answer tables (with times
+    written as the export writes them now: the district's local time with its offset)."""
+    from survey import localtime
     from survey.models import Community, Item, QuestionnaireVersion
+
+    local = localtime.day_finder().local_time
 
     items = {item_id: [csv_cell(position), csv_cell(item_id), kind, question_type]
              for item_id, position, kind, question_type in db.session.execute(
@@ -120,7 +124,7 @@ def _old_export():
         .join(Community, OLD_RESPONSE.c.community_id == Community.id)
         .join(QuestionnaireVersion, OLD_RESPONSE.c.version_id == QuestionnaireVersion.id)
     ):
-        when = submitted_at.isoformat(timespec="seconds") if submitted_at else None
+        when = local(submitted_at).isoformat(timespec="seconds") if submitted_at else None
         responses[response_id] = [csv_cell(value) for value in (response_id, number, code, when, attempt, counted)]
     ticked = defaultdict(list)
     for response_id, item_id, option_id in db.session.execute(
