@@ -1,9 +1,9 @@
 """Loading the demo district and questionnaire, and simulating residents' answers."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from . import demo_data
+from . import demo_data, localtime
 from .extensions import db
 from .models import (
     AcceptedAnswer,
@@ -56,7 +56,9 @@ def load_demo():
             page.set_translation(locale, title=data["title"][locale], body=data["body"][locale])
         db.session.add(page)
         pages[page.slug] = page
-    campaign = Campaign(inspection_date=date.today() + timedelta(days=45), default_target_share=0.2, min_count=5)
+    # 45 days from the district's today (the server's clock may be set to another zone).
+    campaign = Campaign(inspection_date=localtime.today() + timedelta(days=45), default_target_share=0.2,
+                        min_count=5)
     _translate(campaign, "site_name", demo_data.SITE_NAME)
     db.session.add(campaign)
     version = QuestionnaireVersion(number=1, status="published", published_at=utcnow())

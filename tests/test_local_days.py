@@ -171,6 +171,23 @@ def test_today_is_the_districts(district_zone, ctx):
         assert days_to_inspection(campaign) == 10
 
 
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])  # UTC+14 and UTC−11
+def test_the_demo_inspection_day_is_45_days_from_the_districts_today(tmp_path, zone):
+    from survey.demo import load_demo
+    from survey.models import Campaign
+    from tests.conftest import _config
+
+    app = create_app({**_config(f"sqlite:///{tmp_path / 'demo.db'}"), "BABEL_DEFAULT_TIMEZONE": zone})
+    with app.app_context():
+        db.create_all()
+        load_demo()
+        db.session.commit()
+        assert db.session.scalar(select(Campaign.inspection_date)) == (
+            datetime.now(ZoneInfo(zone)).date() + timedelta(days=45))
+        db.session.remove()
+        db.engine.dispose()
+
+
 def test_the_audit_log_filters_by_local_days(app, auth, client):
     auth.as_role("admin")
     with app.app_context():
