@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 
 HOUR = timedelta(hours=1)
-# Hours whose offset ``local_day`` keeps per zone (a year of hours is 8,760): then it starts again.
+# Hours whose offset a ``DayFinder`` keeps (a year of hours is 8,760): then it starts again.
 KEPT_HOURS = 100_000
 
 
@@ -84,7 +84,8 @@ def _finder(tz):
 
 
 def day_finder():
-    """A function giving the local day of a naive UTC time, fast (``DayFinder``) for the configured zone."""
+    """The ``DayFinder`` of the configured zone: call it for the local day of a naive UTC time, or use its
+    ``local_time`` for the local time itself; fast for many times."""
     return _finder(zone())
 
 

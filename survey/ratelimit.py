@@ -1,7 +1,6 @@
 """Rate-limit keys: a salted hash of the client address that changes every day and is never stored."""
 import hashlib
 import hmac
-from datetime import datetime
 from functools import lru_cache
 
 from flask import current_app, request
@@ -20,7 +19,7 @@ def client_key():
     The salt changes at the district's midnight (survey.localtime), so "per day" allowances start again
     when the residents' day does, not at 08:00 in Beijing.
     """
-    day = datetime.now(localtime.zone()).strftime("%Y-%m-%d")
+    day = localtime.today().isoformat()
     salt = _daily_salt(current_app.config["SECRET_KEY"], day)
     address = (request.remote_addr or "unknown").encode()
     return "c:" + hashlib.sha256(salt + address).hexdigest()[:32]

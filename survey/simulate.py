@@ -246,12 +246,7 @@ def _store(writer, version_id, knowledge_total, table, batch):
         if attempt != 1:
             continue
         day = days[(version_id, community_id, local_day(submitted_at))]
-        day["participants"] += 1
-        if knowledge_total:
-            share = correct / knowledge_total
-            day["scored_attempts"] += 1
-            day["score_sum"] += share
-            day["score_squares"] += share * share
+        rollup.add_attempts(day, correct, knowledge_total)
         day["knowledge_correct"] += correct
         day["knowledge_answers"] += given
         chosen[community_id].update(numbers)

@@ -154,7 +154,7 @@ def test_the_key_changes_at_the_districts_midnight(app, monkeypatch, before, aft
             def now(cls, tz=None):
                 return datetime(*moment, tzinfo=UTC).astimezone(tz)
 
-        monkeypatch.setattr("survey.ratelimit.datetime", Clock)
+        monkeypatch.setattr("survey.localtime.datetime", Clock)
         with app.test_request_context("/", environ_base={"REMOTE_ADDR": "203.0.113.9"}):
             return client_key()
 
@@ -176,7 +176,7 @@ def test_the_key_is_a_salted_hash_that_changes_every_day(app, monkeypatch):
         def now(cls, tz=None):
             return datetime(2099, 1, 2, tzinfo=UTC)
 
-    monkeypatch.setattr("survey.ratelimit.datetime", Tomorrow)
+    monkeypatch.setattr("survey.localtime.datetime", Tomorrow)
     assert key("203.0.113.5") != first
     app.config["SECRET_KEY"] = "another-secret-key-that-is-long"
     assert key("203.0.113.5") != first  # salted with the server secret, not guessable from the address

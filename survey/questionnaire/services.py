@@ -127,6 +127,8 @@ def find_response(public_id):
 
 _RESPONSE_COLUMNS = ("public_id", "version_id", "community_id", "participant_hash", "attempt_number", "is_counted",
                      "knowledge_correct", "knowledge_total", "submitted_at", "is_assisted", "answers")
+
+
 def _sql(dialect, name):
     """The text of one of a submission's statements (``seen``, ``insert``, ``first_attempt``) for ``dialect``.
 

@@ -85,6 +85,22 @@ def _score(correct, total):
     return correct / total if total else None
 
 
+def add_attempts(day, correct, total, assisted=False, times=1):
+    """Count ``times`` counted attempts with this knowledge score (``correct`` of ``total``) into a day's sums.
+
+    The one place a day's participants, assisted attempts and score sums grow: the web path (one attempt),
+    a rebuild (attempts grouped by score) and ``simulate-responses`` all add through it.
+    """
+    day["participants"] += times
+    if assisted:
+        day["assisted"] += times
+    score = _score(correct, total)
+    if score is not None:
+        day["scored_attempts"] += times
+        day["score_sum"] += times * score
+        day["score_squares"] += times * score * score
+
+
 def add_counted(entries):
     """Add counted attempts: ``entries`` are (response columns, stored answers) as built by the services.
 
@@ -102,13 +118,7 @@ def counted_sums(entries):
             continue
         version_id, community_id = columns["version_id"], columns["community_id"]
         day = days[(version_id, community_id, local_day(columns["submitted_at"]))]
-        day["participants"] += 1
-        day["assisted"] += int(bool(columns.get("is_assisted")))
-        score = _score(columns["knowledge_correct"], columns["knowledge_total"])
-        if score is not None:
-            day["scored_attempts"] += 1
-            day["score_sum"] += score
-            day["score_squares"] += score * score
+        add_attempts(day, columns["knowledge_correct"], columns["knowledge_total"], columns.get("is_assisted"))
         for item_id, _, is_correct, is_positive in answers:
             item = items[(version_id, community_id, item_id)]
             item["answered"] += 1
@@ -210,13 +220,7 @@ def rebuild(version_id=None):
         row = days.get((v, c, d))
         if row is None:
             row = days[(v, c, d)] = {"version_id": v, "community_id": c, "day": d, **dict.fromkeys(DAY_SUMS, 0)}
-        row["participants"] += number
-        row["assisted"] += number if helped else 0
-        score = _score(right, total)
-        if score is not None:
-            row["scored_attempts"] += number
-            row["score_sum"] += number * score
-            row["score_squares"] += number * score * score
+        add_attempts(row, right, total, helped, times=number)
     items = defaultdict(lambda: dict.fromkeys(ITEM_SUMS, 0))
     for (v, c, d), tally in tallies.items():
         row = days[(v, c, d)]
