@@ -10,9 +10,32 @@ from .extensions import babel, csrf, db, limiter, login_manager, migrate
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class SurveyFlask(Flask):
+    """Flask, keeping ``ensure_sync``'s answer per function.
+
+    Flask asks it for the view and every request hook on every request (about a dozen ``inspect`` calls
+    per page, each unwrapping the function again); the answer for a given function never changes.
+    """
+
+    _SYNC_KEPT = 1024  # functions made per request (``after_this_request`` closures) must not pile up
+
+    def ensure_sync(self, func):
+        kept = self.__dict__.setdefault("_sync_functions", {})
+        try:
+            return kept[func]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable callable
+            return super().ensure_sync(func)
+        if len(kept) >= self._SYNC_KEPT:
+            kept.clear()
+        sync = kept[func] = super().ensure_sync(func)
+        return sync
+
+
 def create_app(config=None):
     """Create and configure the application; ``config`` overrides settings (tests use it)."""
-    app = Flask(
+    app = SurveyFlask(
         __name__,
         instance_path=str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
@@ -33,8 +56,10 @@ def create_app(config=None):
 
 def register_extensions(app):
     """Bind the extension objects and the request hooks they rely on."""
-    from . import assisted, database, ratelimit, security, templating
+    from . import assisted, database, ratelimit, security, signing, templating
     from .i18n import N_, _, select_locale
+
+    app.session_interface = signing.SessionInterface()
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
@@ -42,6 +67,7 @@ def register_extensions(app):
     # imports, images) may send more than a resident's answers; anything else keeps the small limit.
     app.before_request(security.staff_body_limits)
     csrf.init_app(app)
+    app.jinja_env.globals["csrf_token"] = signing.csrf_token
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

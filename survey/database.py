@@ -56,6 +56,24 @@ def sqlite_synchronous():
     return level if level in SQLITE_SYNCHRONOUS_LEVELS else "NORMAL"
 
 
+def ping_after_idle(engine):
+    """Seconds a connection of ``engine`` may sit idle before it is pinged before use; None for SQLite."""
+    if engine.dialect.name == "sqlite":
+        return None
+    from flask import current_app
+
+    return current_app.config.get("DATABASE_PING_AFTER_IDLE", 10)
+
+
+def answers(connection):
+    """True when an open SQLAlchemy ``connection`` still answers the dialect's ping."""
+    dialect = connection.dialect
+    try:
+        return bool(dialect.do_ping(connection.connection.dbapi_connection))
+    except dialect.loaded_dbapi.Error:
+        return False
+
+
 def init_app(app):
     """Check pooled connections that sat idle longer than ``DATABASE_PING_AFTER_IDLE`` seconds before use.
 
@@ -67,13 +85,11 @@ def init_app(app):
     """
     from .extensions import db
 
-    idle_limit = app.config.get("DATABASE_PING_AFTER_IDLE", 10)
     with app.app_context():
-        engines = list(db.engines.values())
-    for engine in engines:
-        if engine.dialect.name == "sqlite":
-            continue
-        _ping_idle_connections(engine, idle_limit)
+        limits = [(engine, ping_after_idle(engine)) for engine in db.engines.values()]
+    for engine, idle_limit in limits:
+        if idle_limit is not None:
+            _ping_idle_connections(engine, idle_limit)
     return app
 
 

@@ -17,11 +17,11 @@ from contextlib import contextmanager
 
 from flask import current_app, g, request, session
 from flask_babel import get_locale
-from flask_wtf.csrf import generate_csrf
 
 from . import assisted
 from .campaign import campaign_settings
 from .public import prefs
+from .signing import csrf_token
 
 log = logging.getLogger(__name__)
 MAX_FRAMES = 2048
@@ -32,14 +32,17 @@ _UNCACHEABLE = object()
 
 @contextmanager
 def csrf_token_as(token):
-    """Make ``generate_csrf()`` give ``token`` for a while (this request keeps its real one)."""
+    """Make ``csrf_token()`` give ``token`` for a while (this request keeps its real one)."""
     name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     real = g.get(name)
     setattr(g, name, token)
     try:
         yield
     finally:
-        setattr(g, name, real)
+        if real is None:
+            g.pop(name, None)  # none was made yet: the next call makes one, as Flask-WTF would
+        else:
+            setattr(g, name, real)
 
 
 def frame_key(*parts):
@@ -72,11 +75,11 @@ def frame(key, render):
         return render()
     if pieces is not None:
         frames.move_to_end(key)
-        return generate_csrf().join(pieces)
+        return csrf_token().join(pieces)
     html = render()
     with csrf_token_as(STAND_IN):
         pieces = tuple(render().split(STAND_IN))
-    if generate_csrf().join(pieces) != html:
+    if csrf_token().join(pieces) != html:
         log.warning("page frame %s: the kept frame differs from the rendered one; rendering it", key)
         pieces = _UNCACHEABLE
     frames[key] = pieces

@@ -1,8 +1,13 @@
 """Interface languages and the locale choice: explicit choice → session → Accept-Language → default."""
+from functools import lru_cache
+
+from babel import Locale
 from flask import has_request_context, request, session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 __all__ = ["LANGUAGES", "HTML_LANG", "N_", "_", "_l", "ngettext", "select_locale", "content_locales", "for_locale"]
 
@@ -18,14 +23,25 @@ def N_(message):
     return message
 
 
+# Parsed once: Flask-Babel would parse the chosen code again on every request.
+_LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
+
+
 def select_locale():
     """Pick the interface locale for this request (the default outside a request, e.g. in the CLI)."""
     if not has_request_context():
-        return DEFAULT_LOCALE
+        return _LOCALES[DEFAULT_LOCALE]
     chosen = session.get("lang")
     if chosen in LANGUAGES:
-        return chosen
-    return request.accept_languages.best_match(list(LANGUAGES), default=DEFAULT_LOCALE)
+        return _LOCALES[chosen]
+    header = request.headers.get("Accept-Language", "")
+    return _LOCALES[_best_language(header) if len(header) <= 200 else _best_language.__wrapped__(header)]
+
+
+@lru_cache(maxsize=256)
+def _best_language(header):
+    """The best of our languages for an Accept-Language header (browsers send a few dozen distinct ones)."""
+    return parse_accept_header(header, LanguageAccept).best_match(list(LANGUAGES), default=DEFAULT_LOCALE)
 
 
 def content_locales(locale):

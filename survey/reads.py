@@ -1,35 +1,43 @@
-"""Reads that need no transaction: on PostgreSQL a request's first reads are sent without BEGIN and ROLLBACK.
+"""Reads that need no transaction: a request's first reads go on a kept autocommit connection.
 
-A request that only reads (a cached dashboard or API answer: the login-session or token check, then the
-stats cache's stamp) would otherwise cost four round trips on PostgreSQL: the BEGIN psycopg sends before
-the first statement, the two SELECTs, and the ROLLBACK when the request's session is removed.
-``connection()`` gives such a read a pooled connection in autocommit instead, so only the SELECT is sent.
+A request that only reads (a cached dashboard or API answer: the login-session or token check, carrying
+the stats cache's stamp) would otherwise cost three round trips on PostgreSQL: the BEGIN psycopg sends
+before the first statement, the SELECT, and the ROLLBACK when the request's session is removed. On both
+engines it would also check a connection out of the pool and begin and end the session's transaction
+around one statement. ``first()`` sends such a read alone on the process's kept connection (``_Kept``),
+in autocommit, so only the SELECT is sent.
 
 That returns exactly what the same statement returns inside a transaction because:
 
-- under READ COMMITTED (PostgreSQL's default, and the only level this is done at) every statement of a
-  transaction takes its own snapshot, so a statement alone sees what it would have seen there;
+- under READ COMMITTED (PostgreSQL's default, and the only level this is done at there) every statement
+  of a transaction takes its own snapshot, so a statement alone sees what it would have seen there; on
+  SQLite, Python's sqlite3 begins a transaction only at a write, so a read there was alone already;
 - it is done only while ``db.session`` holds no database transaction, so the session has written
   nothing uncommitted that the statement could have seen (with ``flush=True`` pending changes are
   flushed first, as a query's autoflush would, and the read then goes through the session);
 - only reads go this way. Writes later in the request go through ``db.session`` as always: it begins
   its own transaction on its own connection and commits or rolls back everything in it at once.
 
-The pool sees an ordinary checkout and checkin (the idle ping and reset on return apply as to any
-connection; psycopg sends no ROLLBACK for a connection with no transaction open), and SQLAlchemy puts
-the connection back to the engine's isolation level when it returns to the pool. SQLite and any other
-engine read through the session as before: there a transaction's start and end cost no round trip.
-
 ``attach()`` turns a row read this way into the ORM object a query would have returned, in
 ``db.session``, so lazy relationships and later changes work on it as usual.
 """
 
+import logging
+import os
+import threading
+import time
 from contextlib import contextmanager
 
 from sqlalchemy import event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.pool import QueuePool
 
+from . import database
 from .extensions import db
+
+log = logging.getLogger(__name__)
 
 _IN_TRANSACTION = "survey.reads.in_transaction"  # in a Session's info: it holds a database transaction
 
@@ -46,9 +54,17 @@ def _ended(session, transaction):
 
 
 def _alone_reads_the_same(engine):
-    """True when a statement on ``engine`` outside a transaction reads what it would inside one: PostgreSQL
-    at READ COMMITTED (the level set for the engine, else the server's, known once it has connected)."""
+    """True when a statement on ``engine`` outside a transaction reads what it would inside one.
+
+    PostgreSQL at READ COMMITTED (the level set for the engine, else the server's, known once it has
+    connected); SQLite in a file, where Python's sqlite3 begins no transaction for a read anyway (survey.database).
+    Only pooled engines: SQLite in memory shares its one connection (and database) with the session.
+    """
+    if not isinstance(engine.pool, QueuePool):
+        return False
     dialect = engine.dialect
+    if dialect.name == "sqlite":
+        return True
     if dialect.name != "postgresql":
         return False
     level = (
@@ -59,65 +75,168 @@ def _alone_reads_the_same(engine):
     return level == "READ COMMITTED"
 
 
-@contextmanager
-def connection(flush=True):
-    """A connection to run one read statement on: outside any transaction when that reads the same.
+def first(statement, parameters=None, flush=True):
+    """The first row of one read statement (None when it has none): outside any transaction when that reads the same.
 
-    On PostgreSQL at READ COMMITTED while ``db.session`` holds no transaction: a pooled connection in
-    autocommit, returned to the pool afterwards. Otherwise ``db.session``'s connection, in its
-    transaction. ``flush``: flush the session's pending changes first, as the autoflush of a session
-    query would (the read then goes through the session).
+    While ``db.session`` holds no transaction and the engine reads the same outside one: on the process's
+    kept autocommit connection (``_Kept``). Otherwise on ``db.session``'s connection, in its transaction.
+    ``flush``: flush the session's pending changes first, as the autoflush of a session query would (the
+    read then goes through the session).
     """
     session = db.session()
     if flush and session.autoflush:
         session.flush()
     engine = session.get_bind()
     if session.info.get(_IN_TRANSACTION) or not _alone_reads_the_same(engine):
-        yield session.connection()
-        return
-    with outside_transaction(engine) as read:
-        # psycopg prepares a statement on its fifth run on a connection. These reads run on every staff
-        # request, so they soon run prepared, which roughly halves the database server's work per cached page
-        # (planning the stamp's subqueries costs more than running them). A ROLLBACK later on the same
-        # connection makes psycopg drop every prepared statement (DEALLOCATE ALL: one more round trip then);
-        # they are prepared again after five more runs.
-        yield read
+        return session.connection().execute(statement, parameters).first()
+    return _kept.first(engine, statement, parameters)
+
+
+class _Kept:
+    """One autocommit connection per process, kept between requests for ``first()``'s reads.
+
+    Checking a connection out of the pool, switching it to autocommit, and back again on its return cost
+    more than the read itself: on PostgreSQL about 170 µs against a 180 µs read, on SQLite the session's
+    transaction bookkeeping was a tenth of a cached dashboard. Kept here:
+
+    - one read at a time: another thread meanwhile reads on a pooled connection (``outside_transaction``);
+    - a connection that sat idle longer than ``DATABASE_PING_AFTER_IDLE`` seconds is pinged first, as the
+      pool pings one (survey.database); one that fails, or that the server closed (a restart), is replaced
+      and the read made once more on the new one (a read can be repeated safely);
+    - a forked child never uses or closes its parent's connection (gunicorn forks its workers), and the
+      connection is closed when its engine is disposed or another engine's read comes (tests).
+
+    psycopg prepares a statement on its fifth run on a connection. These reads run on every staff request,
+    so they soon run prepared on this one connection, which roughly halves the database server's work per
+    cached page (planning the stamp's subqueries costs more than running them).
+    """
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.engine = self.connection = None
+        self.used_at = 0.0
+
+    def first(self, engine, statement, parameters):
+        if not self.lock.acquire(blocking=False):
+            with outside_transaction(engine) as connection:
+                return connection.execute(statement, parameters).first()
+        try:
+            for attempt in (1, 2):
+                connection = self._connection(engine)
+                try:
+                    row = connection.execute(statement, parameters).first()
+                except DBAPIError as error:
+                    if attempt == 2 or not (error.connection_invalidated or connection.invalidated):
+                        raise
+                    log.warning("the kept read connection was lost (%s); reading on a new one", error.orig)
+                    self.drop()
+                    continue
+                self.used_at = time.monotonic()
+                return row
+        finally:
+            self.lock.release()
+
+    def _connection(self, engine):
+        connection = self.connection
+        if connection is not None and (self.engine is not engine or connection.closed or connection.invalidated):
+            self.drop()
+            connection = None
+        if connection is not None:
+            idle_limit = database.ping_after_idle(engine)
+            idle = idle_limit is not None and time.monotonic() - self.used_at > idle_limit
+            if idle and not database.answers(connection):
+                self.drop()
+                connection = None
+        if connection is None:
+            connection = engine.connect()
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            self.engine, self.connection = engine, connection
+        return connection
+
+    def drop(self, engine=None):
+        """Close the kept connection (only when it belongs to ``engine``, if given)."""
+        if self.connection is None or (engine is not None and self.engine is not engine):
+            return
+        connection, self.connection, self.engine = self.connection, None, None
+        try:
+            if connection.invalidated:
+                connection.close()
+            else:
+                connection.invalidate()  # closed, not pooled: it may have been idle past the pool's ping
+        except Exception:  # noqa: BLE001 - a connection that is already gone has nothing left to close
+            log.debug("closing the kept read connection failed", exc_info=True)
+
+    def after_fork(self):
+        """In a forked child: the parent's connection (its socket) stays the parent's; start afresh."""
+        if self.connection is not None:
+            _INHERITED.append(self.connection)  # never used, closed or collected here
+        self.__init__()
+
+
+_INHERITED = []
+_kept = _Kept()
+os.register_at_fork(after_in_child=_kept.after_fork)
+
+
+@event.listens_for(Engine, "engine_disposed")
+def _disposed(engine):
+    if _kept.lock.acquire(blocking=False):
+        try:
+            _kept.drop(engine)
+        finally:
+            _kept.lock.release()
 
 
 @contextmanager
 def outside_transaction(engine):
     """A pooled connection of ``engine`` in autocommit: each statement on it is its own transaction.
 
-    For ``connection()``'s reads, and for a write that is one statement and atomic on its own (a first
-    submission on PostgreSQL, survey.questionnaire.services), so no BEGIN and COMMIT are sent around it.
-    SQLAlchemy puts the engine's isolation level back when the connection returns to the pool.
+    For ``first()``'s reads while the kept connection is busy, and for a write that is one statement and
+    atomic on its own (a first submission on PostgreSQL, survey.questionnaire.services), so no BEGIN and
+    COMMIT are sent around it. SQLAlchemy puts the engine's isolation level back when the connection
+    returns to the pool.
     """
     with engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT")
         yield connection
 
 
+class Columns(list):
+    """``[(attribute, labelled column)]`` of a model, with what ``attach`` needs to know about them kept."""
+
+    def __init__(self, model, pairs):
+        super().__init__(pairs)
+        mapper = inspect(model)
+        self.mapper = mapper
+        self.keys = tuple(key for key, _column in pairs)
+        self.primary_key = tuple(self.keys.index(mapper.get_property_by_column(column).key)
+                                 for column in mapper.primary_key)
+
+
 def columns(model, prefix=""):
     """``[(attribute, labelled column)]`` for every column of ``model``: what to select for ``attach``."""
-    return [(attr.key, attr.columns[0].label(prefix + attr.key)) for attr in inspect(model).column_attrs]
+    return Columns(model, [(attr.key, attr.columns[0].label(prefix + attr.key))
+                           for attr in inspect(model).column_attrs])
 
 
 def attach(model, selected, row):
     """The ``model`` instance of ``row`` (values in the order of ``selected``, from ``columns(model)``), in
     ``db.session`` as a query would have returned it but without a query: the session's own copy when it
-    already holds one, else a new one whose relationships load lazily."""
-    values = {key: value for (key, _column), value in zip(selected, row, strict=True)}
-    mapper = inspect(model)
+    already holds one, else a new one whose relationships load lazily.
+
+    The values go straight into the instance's state, as SQLAlchemy's own loading puts them (setting each
+    attribute would record it as a change only for ``make_transient_to_detached`` to clear it again).
+    """
+    if len(row) != len(selected.keys):
+        raise ValueError(f"{len(row)} values for {len(selected.keys)} columns of {model.__name__}")
+    mapper = selected.mapper
     session = db.session()
-    key = mapper.identity_key_from_primary_key(
-        [values[mapper.get_property_by_column(column).key] for column in mapper.primary_key]
-    )
+    key = mapper.identity_key_from_primary_key([row[position] for position in selected.primary_key])
     existing = session.identity_map.get(key)
     if existing is not None:
         return existing
     instance = mapper.class_manager.new_instance()
-    for name, value in values.items():
-        setattr(instance, name, value)
+    instance.__dict__.update(zip(selected.keys, row, strict=True))
     make_transient_to_detached(instance)
     session.add(instance)
     return instance

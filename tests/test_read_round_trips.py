@@ -12,7 +12,7 @@ import re
 import pytest
 from sqlalchemy import create_engine, event, select, text, update
 
-from survey import create_app, database
+from survey import create_app, database, reads
 from survey.api import tokens
 from survey.auth import services
 from survey.extensions import db
@@ -271,7 +271,7 @@ def test_the_prepared_login_check_runs_on_a_generic_plan(postgres_app, auth, cli
         pool = db.engine.pool
         held = [db.engine.connect() for _ in range(pool.checkedin())]
         try:
-            plans = [row for connection in held for row in connection.exec_driver_sql(
+            plans = [row for connection in [*held, reads._kept.connection] for row in connection.exec_driver_sql(
                 "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements").all()
                 if is_login_check_with_stamp(" ".join(row.statement.split()))]
         finally:
@@ -288,8 +288,9 @@ def test_a_pooled_connection_goes_back_to_transactions_after_a_read(postgres_app
     assert client.get(DASHBOARD).status_code == 200
     with postgres_app.app_context():
         pool = db.engine.pool
-        assert pool.checkedout() == 0
+        assert pool.checkedout() == 1  # only the kept read connection (survey.reads)
         connection = db.session.connection().connection.dbapi_connection
+        assert connection is not reads._kept.connection.connection.dbapi_connection
         assert connection.autocommit is False and connection.prepare_threshold is not None
         db.session.execute(select(StaffUser.id)).all()
         assert connection.info.transaction_status.name == "INTRANS"
@@ -463,3 +464,95 @@ def test_the_token_check_returns_the_account_in_the_session(app, make_staff):
         assert db.session.get(ApiToken, token_id).last_used_at is not None
         assert tokens.authenticate(secret) is staff
         assert tokens.authenticate(secret + "x") is None
+
+
+# --- Both engines: the kept read connection ---------------------------------------------------------------
+
+
+@pytest.fixture
+def steady(app):
+    app.config.update(STEADY)
+    return app
+
+
+def checkouts(app):
+    """A list that grows by one for every connection checked out of ``app``'s pool from now on."""
+    with app.app_context():
+        engine = db.engine
+    found = []
+    event.listen(engine, "checkout", lambda *_args: found.append(1))
+    return found
+
+
+def test_cached_hits_check_nothing_out_of_the_pool(steady, auth, client):
+    auth.as_role("community")
+    first = client.get(DASHBOARD)  # welcome message, figures computed in a transaction
+    page = client.get(DASHBOARD)
+    taken = checkouts(steady)
+    for _ in range(3):
+        hit = client.get(DASHBOARD)
+        assert hit.status_code == 200 and without_tokens(hit.text) == without_tokens(page.text)
+    assert taken == [] and first.status_code == 200
+
+
+def test_a_read_while_the_kept_connection_is_busy_uses_a_pooled_one(steady, auth, client):
+    auth.as_role("community")
+    client.get(DASHBOARD)
+    page = client.get(DASHBOARD)
+    taken = checkouts(steady)
+    assert reads._kept.lock.acquire(blocking=False)  # another thread of this process is reading on it
+    try:
+        hit = client.get(DASHBOARD)
+    finally:
+        reads._kept.lock.release()
+    assert hit.status_code == 200 and without_tokens(hit.text) == without_tokens(page.text)
+    assert len(taken) == 1
+
+
+def test_a_logout_is_seen_by_the_next_read_on_the_kept_connection(steady, auth, client):
+    auth.as_role("community")
+    assert client.get(DASHBOARD).status_code == 200
+    auth.logout()
+    assert client.get(DASHBOARD).status_code == 302  # to the login page
+
+
+def test_a_forked_worker_leaves_its_parents_connection_alone(steady, auth, client):
+    auth.as_role("community")
+    assert client.get(DASHBOARD).status_code == 200
+    parents = reads._kept.connection
+    assert parents is not None
+    reads._kept.after_fork()  # what os.fork runs in the child
+    try:
+        assert reads._kept.connection is None and not parents.closed and parents in reads._INHERITED
+        assert client.get(DASHBOARD).status_code == 200
+        assert reads._kept.connection is not parents  # the child opened its own
+    finally:
+        reads._INHERITED.remove(parents)
+        parents.close()
+
+
+def test_disposing_the_engine_closes_the_kept_connection(steady, auth, client):
+    auth.as_role("community")
+    assert client.get(DASHBOARD).status_code == 200
+    kept = reads._kept.connection
+    with steady.app_context():
+        db.engine.dispose()
+    assert reads._kept.connection is None and kept.invalidated
+    assert client.get(DASHBOARD).status_code == 200
+
+
+def test_a_kept_connection_the_server_closed_is_replaced_and_the_read_made_again(postgres_app, auth, client, caplog):
+    auth.as_role("community")
+    page = client.get(DASHBOARD)
+    page = client.get(DASHBOARD)
+    engine = create_engine(postgres_app.config["SQLALCHEMY_DATABASE_URI"])
+    kept_pid = reads._kept.connection.connection.dbapi_connection.info.backend_pid
+    try:
+        with engine.begin() as connection:
+            assert connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": kept_pid})
+    finally:
+        engine.dispose()
+    hit = client.get(DASHBOARD)  # within the idle limit: no ping, the read fails and is made again
+    assert hit.status_code == 200 and without_tokens(hit.text) == without_tokens(page.text)
+    assert "kept read connection was lost" in caplog.text
+    assert reads._kept.connection.connection.dbapi_connection.info.backend_pid != kept_pid

@@ -112,8 +112,7 @@ def authenticate(secret):
     """
     if not secret or len(secret) > 200 or not secret.isascii():
         return None
-    with reads.connection() as connection:
-        row = connection.execute(_BY_HASH, {"token_hash": hash_token(secret)}).first()
+    row = reads.first(_BY_HASH, {"token_hash": hash_token(secret)})
     if row is None or row.revoked_at is not None or not row.staff_is_active:
         return None
     stats_cache.prime(row)

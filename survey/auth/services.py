@@ -101,8 +101,7 @@ def load_session(session_id):
     """
     if not isinstance(session_id, str) or len(session_id) > 64:
         return None
-    with reads.connection() as connection:
-        row = connection.execute(_LIVE_SESSION, {"session_id": session_id}).first()
+    row = reads.first(_LIVE_SESSION, {"session_id": session_id})
     if row is None:
         return None
     stats_cache.prime(row)

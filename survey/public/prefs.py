@@ -5,12 +5,12 @@ the page never flashes from one scheme to the other. ``prefs.js`` only saves a r
 """
 from flask import current_app, has_request_context, request
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from wtforms import HiddenField
 from wtforms.validators import AnyOf, Optional
 
 from ..i18n import _l
+from ..signing import csrf_token
 
 COOKIE = "display"
 MAX_AGE = 365 * 24 * 3600
@@ -86,7 +86,7 @@ _HIDDEN_FIELDS = Markup('<input id="display-csrf-token" name="{name}" type="hidd
 def hidden_fields(next_url):
     """DisplayForm's CSRF and ``next`` fields for this request (``next_url``: the page to come back to)."""
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    return _HIDDEN_FIELDS.replace("{name}", field) % (generate_csrf(), next_url)
+    return _HIDDEN_FIELDS.replace("{name}", field) % (csrf_token(), next_url)
 
 
 def template_globals():

@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from flask import current_app, request, session
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from .. import assisted
 from ..campaign import campaign_settings
 from ..frames import csrf_token_as
 from ..public import prefs
+from ..signing import csrf_token
 from .forms import field_name, section_form
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ def _build(version, section, is_first, is_last, first_number):
         return form_markup(form, section, first_number)
 
     empty = slow({})
-    token = str(escape(generate_csrf()))
+    token = str(escape(csrf_token()))
     before, found, after = str(empty.csrf).partition(token)
     cut = _cut(str(empty.questions), section)
     if not found or token in after or cut is None:
@@ -187,7 +187,7 @@ def section_form_markup(version, section, is_first, is_last, first_number, store
     """The form markup of a part showing the saved answers ``stored`` ({item id: value}), from the cache if possible."""
     part = part_markup(version, section, is_first, is_last, first_number)
     if part is not None:
-        return part.fill(stored, generate_csrf())
+        return part.fill(stored, csrf_token())
     data = {field_name(item): stored.get(item.id) for item in section.items}
     form = section_form(section, is_first, is_last, data=data, cache=getattr(version, "forms", None))
     return form_markup(form, section, first_number)

@@ -2,7 +2,6 @@
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -12,6 +11,7 @@ from ..extensions import db, limiter
 from ..i18n import _
 from ..models import Community, Street
 from ..ratelimit import configured, residents_exempt
+from ..signing import csrf_token
 from . import attempt as attempts
 from . import services
 from .forms import RetakeForm, StartForm, field_name, section_form, valid_answers
@@ -198,7 +198,7 @@ def section(number):
         markup = FormMarkup(cut.csrf_field(csrf), Markup(questions), cut.buttons)  # noqa: S704
         return _render_section(part, None, markup, answered, attempt_id=attempt)
 
-    values = {"csrf": generate_csrf(), "attempt": part.attempt["id"], "answered": _answered(part.version, stored),
+    values = {"csrf": csrf_token(), "attempt": part.attempt["id"], "answered": _answered(part.version, stored),
               "questions": cut.questions(stored)}
     return cached_page(part.version, page_key(number), render, values)
 
