@@ -95,8 +95,9 @@ def load(instance_path):
         # How many reverse proxies stand in front (nginx: 1). Their X-Forwarded-For gives the client address
         # the rate limits key on; 0 (no proxy) ignores the header, which a client could forge.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", 0)),
-        # Shared across processes and machines through Redis; memory is per process (development only).
-        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "memory://",
+        # Shared across processes and machines through Redis; without it each process counts on its own
+        # (survey.ratelimit.ProcessMemoryStorage: limits' memory storage without its timer thread).
+        "RATELIMIT_STORAGE_URI": os.environ.get("REDIS_URL") or "process-memory://",
         # No X-RateLimit-* headers: residents' pages have no use for them, and each limited response would
         # read every limit's window again from the storage (a Redis round trip each) to write them. A 429
         # still says when to come back (Retry-After, set by survey.errors).

@@ -1,9 +1,12 @@
 """Rate-limit keys: a salted hash of the client address that changes every day and is never stored."""
 import hashlib
 import hmac
+import threading
+import time
 from functools import lru_cache
 
 from flask import current_app, request
+from limits.storage import MemoryStorage
 
 from . import localtime
 
@@ -53,3 +56,38 @@ def drop_idle_auto_check(app, limiter):
 def residents_exempt():
     """True when the residents' limits are switched off (``RESIDENT_LIMITS_ENABLED=0``, for load tests)."""
     return not current_app.config.get("RESIDENT_LIMITS_ENABLED", True)
+
+
+class ProcessMemoryStorage(MemoryStorage):
+    """limits' in-process storage (``process-memory://``), dropping stale counters as it goes, not on a timer.
+
+    limits' own ``memory://`` starts a timer thread 10 ms after a hit whenever none is running, to drop
+    expired counters: under a campaign push that is a new thread about every 10 ms in every worker (a
+    twentieth of a submission's time). A counter is checked for expiry whenever it is read anyway, so the
+    sweep only keeps stale keys (yesterday's clients) from piling up; here it runs inline, at most once
+    every ``SWEEP_SECONDS``. Counts, windows and refusals are limits' own.
+    """
+
+    STORAGE_SCHEME = ["process-memory"]
+    SWEEP_SECONDS = 1.0
+
+    def __init__(self, uri=None, wrap_exceptions=False, **options):
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+        self.timer.cancel()  # the one timer limits starts on creation
+        self._sweep_lock = threading.Lock()
+        self._next_sweep = time.monotonic() + self.SWEEP_SECONDS
+
+    def _MemoryStorage__schedule_expiry(self):  # noqa: N802 - replaces limits' timer (a name-mangled method)
+        now = time.monotonic()
+        if now < self._next_sweep or not self._sweep_lock.acquire(blocking=False):
+            return
+        try:
+            self._next_sweep = now + self.SWEEP_SECONDS
+            self._MemoryStorage__expire_events()
+        finally:
+            self._sweep_lock.release()
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self.timer.cancel()
+        self._sweep_lock = threading.Lock()

@@ -25,7 +25,7 @@ def _config(database_uri):
         # Cheap hashing in tests; production uses OWASP's argon2id parameters (see survey/config.py).
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_COST": 64,
-        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_STORAGE_URI": "process-memory://",  # what a site without REDIS_URL uses
     }
 
 
