@@ -233,19 +233,20 @@ def test_a_cache_miss_reads_and_ends_in_a_transaction(wire, auth, client, postgr
 
 def test_reads_outside_a_transaction_run_prepared_and_still_answer_after_a_rollback(wire, auth, client):
     """psycopg prepares a statement on its fifth run: the login check with its stamp then skips planning. A
-    ROLLBACK on the same connection drops them (DEALLOCATE ALL); the next hits still answer the same."""
+    page read in a transaction (ending with ROLLBACK, on a pooled connection) leaves the kept connection's
+    prepared statements alone; the next hits still answer the same."""
     auth.as_role("community")
     client.get(DASHBOARD)  # shows (and uses up) the welcome message
-    first = client.get(DASHBOARD).text
+    first = without_tokens(client.get(DASHBOARD).text)  # a token signed in another second differs
     for _ in range(8):
         assert client.get(DASHBOARD).status_code == 200
     wire.sent()
-    assert client.get(DASHBOARD).text == first
+    assert without_tokens(client.get(DASHBOARD).text) == first
     sent = wire.sent()
     assert not any(kind == "Parse" for kind, _ in sent) and round_trips(sent) == 1, sent  # prepared: bind + run
     assert client.get("/admin/").status_code == 200  # reads in a transaction, ends with ROLLBACK
     for _ in range(8):
-        assert client.get(DASHBOARD).text == first
+        assert without_tokens(client.get(DASHBOARD).text) == first
 
 
 @pytest.mark.usefixtures("answered")
