@@ -126,11 +126,15 @@ class _Kept:
                 try:
                     row = connection.execute(statement, parameters).first()
                 except DBAPIError as error:
-                    if attempt == 2 or not (error.connection_invalidated or connection.invalidated):
+                    lost = error.connection_invalidated or connection.invalidated
+                    self.drop()  # whatever went wrong, the next read starts on a fresh connection
+                    if attempt == 2 or not lost:
                         raise
                     log.warning("the kept read connection was lost (%s); reading on a new one", error.orig)
-                    self.drop()
                     continue
+                except BaseException:
+                    self.drop()  # interrupted mid-read: the connection's state is unknown
+                    raise
                 self.used_at = time.monotonic()
                 return row
         finally:

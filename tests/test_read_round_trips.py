@@ -11,6 +11,7 @@ import re
 
 import pytest
 from sqlalchemy import create_engine, event, select, text, update
+from sqlalchemy.exc import DBAPIError
 
 from survey import create_app, database, reads
 from survey.api import tokens
@@ -557,3 +558,15 @@ def test_a_kept_connection_the_server_closed_is_replaced_and_the_read_made_again
     assert hit.status_code == 200 and without_tokens(hit.text) == without_tokens(page.text)
     assert "kept read connection was lost" in caplog.text
     assert reads._kept.connection.connection.dbapi_connection.info.backend_pid != kept_pid
+
+
+def test_a_read_that_fails_leaves_the_next_one_a_fresh_connection(steady, auth, client, monkeypatch):
+    auth.as_role("community")
+    assert client.get(DASHBOARD).status_code == 200
+    kept = reads._kept.connection
+    with steady.app_context():
+        broken = select(text("no_such_column")).select_from(StaffUser)
+        with pytest.raises(DBAPIError):
+            reads.first(broken)
+    assert reads._kept.connection is None and kept.invalidated
+    assert client.get(DASHBOARD).status_code == 200
