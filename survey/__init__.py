@@ -19,8 +19,12 @@ class SurveyFlask(Flask):
 
     _SYNC_KEPT = 1024  # functions made per request (``after_this_request`` closures) must not pile up
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync_functions = {}
+
     def ensure_sync(self, func):
-        kept = self.__dict__.setdefault("_sync_functions", {})
+        kept = self._sync_functions
         try:
             return kept[func]
         except KeyError:

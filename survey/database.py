@@ -65,11 +65,10 @@ def ping_after_idle(engine):
     return current_app.config.get("DATABASE_PING_AFTER_IDLE", 10)
 
 
-def answers(connection):
-    """True when an open SQLAlchemy ``connection`` still answers the dialect's ping."""
-    dialect = connection.dialect
+def answers(dialect, dbapi_connection):
+    """True when a driver connection still answers ``dialect``'s ping (a pooled one, or the kept read one)."""
     try:
-        return bool(dialect.do_ping(connection.connection.dbapi_connection))
+        return bool(dialect.do_ping(dbapi_connection))
     except dialect.loaded_dbapi.Error:
         return False
 
@@ -103,9 +102,5 @@ def _ping_idle_connections(engine, idle_limit):
         idle_since = record.info.pop("idle_since", None)
         if idle_since is None or time.monotonic() - idle_since < idle_limit:
             return
-        try:
-            alive = engine.dialect.do_ping(dbapi_connection)
-        except engine.dialect.loaded_dbapi.Error as error:
-            raise DisconnectionError("the pooled connection no longer answers") from error
-        if not alive:
+        if not answers(engine.dialect, dbapi_connection):
             raise DisconnectionError("the pooled connection no longer answers")

@@ -21,7 +21,7 @@ from flask_babel import get_locale
 from . import assisted
 from .campaign import campaign_settings
 from .public import prefs
-from .signing import csrf_token
+from .signing import csrf_field, csrf_token
 
 log = logging.getLogger(__name__)
 MAX_FRAMES = 2048
@@ -33,7 +33,7 @@ _UNCACHEABLE = object()
 @contextmanager
 def csrf_token_as(token):
     """Make ``csrf_token()`` give ``token`` for a while (this request keeps its real one)."""
-    name = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    name = csrf_field()
     real = g.get(name)
     setattr(g, name, token)
     try:

@@ -148,7 +148,7 @@ class _Kept:
         if connection is not None:
             idle_limit = database.ping_after_idle(engine)
             idle = idle_limit is not None and time.monotonic() - self.used_at > idle_limit
-            if idle and not database.answers(connection):
+            if idle and not database.answers(connection.dialect, connection.connection.dbapi_connection):
                 self.drop()
                 connection = None
         if connection is None:

@@ -11,6 +11,7 @@ salts, key derivation and digests, only kept. ``SECRET_KEY_FALLBACKS`` rotation 
 import hashlib
 import json
 import os
+from functools import lru_cache
 
 from flask import current_app, g, session
 from flask.json.tag import TaggedJSONSerializer
@@ -19,34 +20,20 @@ from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.encoding import want_bytes
 from itsdangerous.timed import TimestampSigner
 
-# Kept serializers per key set; the configuration changes only in tests, so a few are plenty.
-_KEPT = 8
+
+@lru_cache(maxsize=32)
+def _derived_key(secret, salt, key_derivation, digest_method):
+    return TimestampSigner(secret, salt=salt, key_derivation=key_derivation,
+                           digest_method=digest_method).derive_key()
 
 
 class KeyedSigner(TimestampSigner):
     """A timestamp signer that derives each secret's HMAC key once (it depends only on the secret, salt,
     derivation and digest, never on the data signed)."""
 
-    _derived = {}
-
     def derive_key(self, secret_key=None):
         secret = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
-        key = (secret, self.salt, self.key_derivation, self.digest_method)
-        derived = self._derived.get(key)
-        if derived is None:
-            if len(self._derived) >= _KEPT * 4:
-                self._derived.clear()
-            derived = self._derived[key] = super().derive_key(secret)
-        return derived
-
-
-def _kept(cache, keys, build):
-    serializer = cache.get(keys)
-    if serializer is None:
-        if len(cache) >= _KEPT:
-            cache.clear()
-        serializer = cache[keys] = build()
-    return serializer
+        return _derived_key(secret, self.salt, self.key_derivation, self.digest_method)
 
 
 class SessionJSON(TaggedJSONSerializer):
@@ -54,12 +41,10 @@ class SessionJSON(TaggedJSONSerializer):
 
     Flask writes a tuple, bytes, Markup, a date or a UUID as a one-key object ``{" t":…}`` in compact JSON,
     so a payload without ``{" `` holds none of them, and walking it for tags (which Flask does for every
-    value on every request) would change nothing.
+    value on every request) would change nothing. itsdangerous hands it the payload as text.
     """
 
     def loads(self, value):
-        if isinstance(value, bytes | bytearray):
-            value = value.decode()
         if '{" ' not in value:
             return json.loads(value)
         return super().loads(value)
@@ -70,44 +55,50 @@ class SessionInterface(SecureCookieSessionInterface):
 
     serializer = SessionJSON()
 
-    def __init__(self):
-        self._serializers = {}
-
     def get_signing_serializer(self, app):
         if not app.secret_key:
             return None
         # Oldest first, current key last, as Flask orders them (the last one signs).
         keys = (*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key)
-        return _kept(self._serializers, keys, lambda: URLSafeTimedSerializer(
-            list(keys), salt=self.salt, serializer=self.serializer, signer=KeyedSigner,
-            signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method},
-        ))
+        return _session_serializer(keys, self.salt, self.serializer, self.key_derivation, self.digest_method)
 
 
-_CSRF_SERIALIZERS = {}
+@lru_cache(maxsize=8)
+def _session_serializer(keys, salt, serializer, key_derivation, digest_method):
+    """Flask's session serializer for ``keys`` (its fallbacks, then the current key, which signs)."""
+    return URLSafeTimedSerializer(list(keys), salt=salt, serializer=serializer, signer=KeyedSigner,
+                                  signer_kwargs={"key_derivation": key_derivation, "digest_method": digest_method})
+
+
+@lru_cache(maxsize=8)
+def _csrf_serializer(secret):
+    """Flask-WTF's token serializer for ``secret`` (its salt, its default signer's derivation and digest)."""
+    return URLSafeTimedSerializer(secret, salt="wtf-csrf-token", signer=KeyedSigner)
+
+
+def csrf_field():
+    """The form field (and the session and ``g`` key) of the CSRF token: ``WTF_CSRF_FIELD_NAME``."""
+    return current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
 
 
 def csrf_token():
     """This request's signed CSRF token: what ``flask_wtf.csrf.generate_csrf()`` gives, and the same object.
 
-    The raw token lives in the session and the signed one in ``g`` under ``WTF_CSRF_FIELD_NAME``, exactly as
+    The raw token lives in the session and the signed one in ``g`` under ``csrf_field()``, exactly as
     Flask-WTF keeps them, so its form fields, ``csrf_token()`` in templates and its checks agree with this.
     """
-    config = current_app.config
-    field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    field = csrf_field()
     token = g.get(field)
     if token is not None:
         return token
-    secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
     if not secret:
         from flask_wtf.csrf import generate_csrf
 
         return generate_csrf()  # Flask-WTF's own error for a missing key
-    serializer = _kept(_CSRF_SERIALIZERS, secret, lambda: URLSafeTimedSerializer(
-        secret, salt="wtf-csrf-token", signer=KeyedSigner))
     raw = session.get(field)
     if not isinstance(raw, str):
         raw = session[field] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - Flask-WTF's raw token
-    token = serializer.dumps(raw)
+    token = _csrf_serializer(secret).dumps(raw)
     setattr(g, field, token)
     return token

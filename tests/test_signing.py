@@ -121,5 +121,5 @@ def test_a_long_accept_language_header_is_still_understood(client):
 def test_functions_made_per_request_do_not_pile_up(app):
     for number in range(3000):
         app.ensure_sync(lambda number=number: number)
-    assert len(app.__dict__["_sync_functions"]) <= app._SYNC_KEPT
+    assert len(app._sync_functions) <= app._SYNC_KEPT
 

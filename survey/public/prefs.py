@@ -10,7 +10,7 @@ from wtforms import HiddenField
 from wtforms.validators import AnyOf, Optional
 
 from ..i18n import _l
-from ..signing import csrf_token
+from ..signing import csrf_field, csrf_token
 
 COOKIE = "display"
 MAX_AGE = 365 * 24 * 3600
@@ -85,7 +85,7 @@ _HIDDEN_FIELDS = Markup('<input id="display-csrf-token" name="{name}" type="hidd
 
 def hidden_fields(next_url):
     """DisplayForm's CSRF and ``next`` fields for this request (``next_url``: the page to come back to)."""
-    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    field = csrf_field()
     return _HIDDEN_FIELDS.replace("{name}", field) % (csrf_token(), next_url)
 
 
