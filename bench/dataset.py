@@ -176,8 +176,8 @@ class SqliteStore:
         return f"sqlite:///{self.work}"
 
     def drop_copy(self):
-        """Delete the working copy."""
-        for suffix in ("", "-wal", "-shm"):
+        """Delete the working copy (and the lock file its writers queue on, survey.database.one_writer)."""
+        for suffix in ("", "-wal", "-shm", "-writers"):
             Path(f"{self.work}{suffix}").unlink(missing_ok=True)
 
 

@@ -15,8 +15,10 @@ That returns exactly what the same statement returns inside a transaction becaus
 - it is done only while ``db.session`` holds no database transaction, so the session has written
   nothing uncommitted that the statement could have seen (with ``flush=True`` pending changes are
   flushed first, as a query's autoflush would, and the read then goes through the session);
-- only reads go this way. Writes later in the request go through ``db.session`` as always: it begins
-  its own transaction on its own connection and commits or rolls back everything in it at once.
+- only reads go this way, and one write that is a single statement, atomic on its own and safe to send
+  twice (``alone()``: a first submission on PostgreSQL). Other writes go through ``db.session`` as
+  always: it begins its own transaction on its own connection and commits or rolls back everything in it
+  at once.
 
 ``attach()`` turns a row read this way into the ORM object a query would have returned, in
 ``db.session``, so lazy relationships and later changes work on it as usual.
@@ -89,11 +91,23 @@ def first(statement, parameters=None, flush=True):
     engine = session.get_bind()
     if session.info.get(_IN_TRANSACTION) or not _alone_reads_the_same(engine):
         return session.connection().execute(statement, parameters).first()
-    return _kept.first(engine, statement, parameters)
+    return _kept.run(engine, lambda connection: connection.execute(statement, parameters).first())
+
+
+def alone(engine, work):
+    """``work(connection)`` on the process's kept autocommit connection (a pooled one while another thread
+    uses it): each statement it sends is its own transaction, with no pool checkout and no switch to
+    autocommit and back (on PostgreSQL those cost about as much as a short statement).
+
+    For one statement that is atomic on its own and safe to send twice: when the server closed the
+    connection, ``work`` runs once more on a new one. ``work`` calls ``connection.commit()`` after a write,
+    so the write watcher (survey.writes) tells the per-process caches.
+    """
+    return _kept.run(engine, work)
 
 
 class _Kept:
-    """One autocommit connection per process, kept between requests for ``first()``'s reads.
+    """One autocommit connection per process, kept between requests for ``first()``'s reads (and ``alone()``).
 
     Checking a connection out of the pool, switching it to autocommit, and back again on its return cost
     more than the read itself: on PostgreSQL about 170 µs against a 180 µs read, on SQLite the session's
@@ -116,27 +130,28 @@ class _Kept:
         self.engine = self.connection = None
         self.used_at = 0.0
 
-    def first(self, engine, statement, parameters):
+    def run(self, engine, work):
+        """``work(connection)`` on the kept connection, or on a pooled one while another thread holds it."""
         if not self.lock.acquire(blocking=False):
             with outside_transaction(engine) as connection:
-                return connection.execute(statement, parameters).first()
+                return work(connection)
         try:
             for attempt in (1, 2):
                 connection = self._connection(engine)
                 try:
-                    row = connection.execute(statement, parameters).first()
+                    result = work(connection)
                 except DBAPIError as error:
                     lost = error.connection_invalidated or connection.invalidated
-                    self.drop()  # whatever went wrong, the next read starts on a fresh connection
+                    self.drop()  # whatever went wrong, the next use starts on a fresh connection
                     if attempt == 2 or not lost:
                         raise
-                    log.warning("the kept read connection was lost (%s); reading on a new one", error.orig)
+                    log.warning("the kept read connection was lost (%s); running again on a new one", error.orig)
                     continue
                 except BaseException:
-                    self.drop()  # interrupted mid-read: the connection's state is unknown
+                    self.drop()  # interrupted mid-statement: the connection's state is unknown
                     raise
                 self.used_at = time.monotonic()
-                return row
+                return result
         finally:
             self.lock.release()
 
@@ -195,10 +210,8 @@ def _disposed(engine):
 def outside_transaction(engine):
     """A pooled connection of ``engine`` in autocommit: each statement on it is its own transaction.
 
-    For ``first()``'s reads while the kept connection is busy, and for a write that is one statement and
-    atomic on its own (a first submission on PostgreSQL, survey.questionnaire.services), so no BEGIN and
-    COMMIT are sent around it. SQLAlchemy puts the engine's isolation level back when the connection
-    returns to the pool.
+    For ``first()`` and ``alone()`` while another thread holds the kept connection. SQLAlchemy puts the
+    engine's isolation level back when the connection returns to the pool.
     """
     with engine.connect() as connection:
         connection.execution_options(isolation_level="AUTOCOMMIT")

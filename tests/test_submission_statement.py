@@ -4,9 +4,10 @@ import re
 import sqlite3
 
 import pytest
+from flask import current_app
 from sqlalchemy import event, func, select, text
 
-from survey import config, database, writes
+from survey import config, database, reads, writes
 from survey.extensions import db
 from survey.models import Response, StatsDay, StatsItem
 from survey.questionnaire import services
@@ -69,6 +70,43 @@ def test_a_first_attempt_is_one_statement_outside_any_transaction(postgres, vers
     assert day.participants == 1
     items = db.session.scalar(select(func.count()).select_from(StatsItem).where(StatsItem.community_id == community.id))
     assert items == len(version.items)
+    _recount_equals_rollups(version.id)
+
+
+def test_a_first_attempt_goes_on_the_kept_connection_and_survives_losing_it(postgres, version, community,
+                                                                          monkeypatch):
+    from sqlalchemy import create_engine
+
+    _submit(version, community, "opens-the-kept-connection")
+    view, raw, community_id = frozen_view(version), all_right(version), community.id  # as the survey view has them
+    db.session.commit()
+    taken = []
+
+    def checked_out(*_args):
+        taken.append(1)
+
+    event.listen(db.engine, "checkout", checked_out)
+    try:
+        services.submit(view, community_id, services.participant_hash("second"), services.new_public_id(), raw)
+    finally:
+        event.remove(db.engine, "checkout", checked_out)
+    assert taken == []  # no pooled connection: no checkout, no switch to autocommit and back
+    db.session.commit()
+    warned = []
+    monkeypatch.setattr(reads.log, "warning", lambda message, *args: warned.append(message % args))
+    current_app.config["DATABASE_PING_AFTER_IDLE"] = 3600  # no ping first: the write itself must fail
+    kept_pid = reads._kept.connection.connection.dbapi_connection.info.backend_pid
+    killer = create_engine(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with killer.begin() as connection:
+            assert connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": kept_pid})
+    finally:
+        killer.dispose()
+    before = db.session.scalar(select(func.count()).select_from(Response))
+    response = _submit(version, community, "after-a-restart")
+    assert response.is_counted and response.attempt_number == 1
+    assert db.session.scalar(select(func.count()).select_from(Response)) == before + 1  # stored once
+    assert any("was lost" in message for message in warned), warned
     _recount_equals_rollups(version.id)
 
 

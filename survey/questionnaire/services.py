@@ -8,7 +8,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
-from .. import reads, sqltext, writes
+from .. import database, reads, sqltext, writes
 from ..extensions import db
 from ..models import Item, QuestionnaireVersion, Response, StatsDay, StatsItem, pack_answers
 from ..models.base import utcnow
@@ -188,7 +188,7 @@ def submit(version, community_id, participant, public_id, raw_answers, assisted=
     A first attempt writes the response row (its answers packed in it) and the two rollup upserts. On
     PostgreSQL that is one statement (``_first_attempt``): one round trip, atomic on its own. Elsewhere,
     and for a retake (which reads and updates the learning gain), the lookup and writes run as separate
-    statements in one transaction.
+    statements in one transaction; on SQLite its writes queue behind the other processes' (``database.one_writer``).
     """
     keys = version_keys(version)
     try:
@@ -219,16 +219,19 @@ def submit(version, community_id, participant, public_id, raw_answers, assisted=
         columns = response_fields(version, community_id, participant, public_id, scored, knowledge_total)
         columns.update(attempt_number=previous + 1, is_counted=previous == 0, is_assisted=bool(assisted))
         gains_before = {} if columns["is_counted"] else rollup.gain_contributions(version.id, [participant])
-        try:
-            response_id = _insert_response(columns, packed)
-            if columns["is_counted"]:
-                rollup.add_counted([(columns, answers)])
-            else:
-                rollup.add_gain_change(version.id, gains_before, rollup.gain_contributions(version.id, [participant]))
-            db.session.commit()
-        except IntegrityError:
-            db.session.rollback()
-            continue
+        sums = rollup.counted_sums([(columns, answers)]) if columns["is_counted"] else None  # before the lock
+        with database.one_writer(db.session.connection()):  # until the commit or the rollback
+            try:
+                response_id = _insert_response(columns, packed)
+                if sums is not None:
+                    rollup.add_sums(*sums)
+                else:
+                    rollup.add_gain_change(version.id, gains_before,
+                                           rollup.gain_contributions(version.id, [participant]))
+                db.session.commit()
+            except IntegrityError:
+                db.session.rollback()
+                continue
         return _stored(response_id, columns, packed)
     existing = find_response(public_id)
     if existing is not None:
@@ -285,7 +288,9 @@ _SQL_BUILDERS = {"seen": _seen_sql, "insert": _insert_sql, "first_attempt": _fir
 
 def _first_attempt(columns, answers, packed):
     """Run ``_first_attempt_sql`` outside any transaction (one statement is atomic on its own, and needs no
-    BEGIN and COMMIT round trips); return its row. Raises IntegrityError when a race lost."""
+    BEGIN and COMMIT round trips), on the process's kept connection (``reads.alone``: sending it twice after
+    a lost connection stores it once, by its public id); return its row. Raises IntegrityError when a race
+    lost."""
     days, items = rollup.counted_sums([(columns, answers)])
     ((_, _, day), day_sums), = days.items()
     rows = sorted(items.items())  # rows in key order, as every writer of the rollups locks them
@@ -294,10 +299,13 @@ def _first_attempt(columns, answers, packed):
                   **{f"day_{name}": value for name, value in day_sums.items()},
                   "item_item_id": [item_id for (_, _, item_id), _ in rows],
                   **{f"item_{name}": [sums[name] for _, sums in rows] for name in rollup.ITEM_SUMS}}
-    with reads.outside_transaction(db.engine) as connection:
+
+    def store(connection):
         row = connection.exec_driver_sql(_sql(connection.dialect, "first_attempt"), parameters).one()
-        connection.commit()
-    return row
+        connection.commit()  # nothing to commit in autocommit; tells the write watcher (survey.writes)
+        return row
+
+    return reads.alone(db.engine, store)
 
 
 def _stored(response_id, columns, packed):
