@@ -51,10 +51,17 @@ def _target(name, engine, value, op, goal, unit, note="", scale=1.0):
             "result": "PASS" if met else "FAIL", "below_half": below_half, "floor": floor, "note": note}
 
 
+def baseline_of(result, engine, scenario):
+    """The baseline figures ``scenario`` on ``engine`` is read against: the engine's own, measured just before
+    its scenarios, when the run has them; else the run's (hello, and runs made before 2026-11-28)."""
+    name = BASELINE_OF[scenario].format(engine=engine)
+    return (result["engines"][engine].get("baselines") or {}).get(name) or result["baselines"].get(name)
+
+
 def ratio(result, engine, scenario):
     """Throughput of ``scenario`` on ``engine`` ÷ its baseline's, or None."""
     figures = result["engines"][engine]["scenarios"].get(scenario)
-    baseline = result["baselines"].get(BASELINE_OF[scenario].format(engine=engine))
+    baseline = baseline_of(result, engine, scenario)
     if not figures or not baseline or not baseline["rps"]:
         return None
     return round(figures["rps"] / baseline["rps"], 3)
@@ -92,8 +99,9 @@ def targets(result):
 def harness_failures(result):
     """Problems that make the run itself invalid, whatever the speed: wrong statuses, lost submissions, recount."""
     problems = []
-    groups = [("baseline", result["baselines"])] + [(engine, data["scenarios"])
-                                                    for engine, data in result["engines"].items()]
+    groups = [("baseline", result["baselines"])]
+    for engine, data in result["engines"].items():
+        groups += [(f"{engine} baseline", data.get("baselines") or {}), (engine, data["scenarios"])]
     for engine, scenarios in groups:
         for name, figures in scenarios.items():
             if not figures.get("ok"):
@@ -116,12 +124,18 @@ def table(result):
     lines = []
     widths = (45, 9, 8, 8, 8, 26)
     lines.append(_row(("scenario", "req/s", "p50 ms", "p99 ms", "KB/req", "ratio to baseline"), widths))
-    for name, figures in result["baselines"].items():
-        lines.append(_row((f"baseline   {LABELS[name]}", figures["rps"], figures["p50_ms"], figures["p99_ms"],
-                           round(figures["bytes_per_request"] / 1024, 1), "1.00 (baseline)"), widths))
+
+    def baseline_rows(label, baselines):
+        for name, figures in baselines.items():
+            lines.append(_row((f"{label:10} {LABELS[name]}", figures["rps"], figures["p50_ms"], figures["p99_ms"],
+                               round(figures["bytes_per_request"] / 1024, 1), "1.00 (baseline)"), widths))
+
+    baseline_rows("baseline", result["baselines"])
     for engine, data in result["engines"].items():
+        own = "; its baselines measured just before" if data.get("baselines") else ""
         lines.append(f"-- {engine}: {data['database']['responses']:,} responses, "
-                     f"{data['database']['communities']} communities")
+                     f"{data['database']['communities']} communities{own}")
+        baseline_rows("baseline", data.get("baselines") or {})
         for name, figures in data["scenarios"].items():
             value = ratio(result, engine, name)
             base = BASELINE_OF[name].format(engine=engine)

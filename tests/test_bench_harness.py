@@ -3,7 +3,7 @@ from http.cookies import SimpleCookie
 
 from sqlalchemy import func, select
 
-from bench.report import targets
+from bench.report import harness_failures, targets
 from bench.residents import Residents
 from survey.extensions import db
 from survey.models import Response
@@ -100,3 +100,25 @@ def test_on_a_slow_day_the_floors_of_times_and_rates_allow_for_the_machine():
     assert _check(_result(1, 10, 4000, slow), "simulate-responses rate")["below_half"]
     assert _check(_result(0.30, 10, 30000, slow), "survey page GET ÷ bare template page")["below_half"]
     assert _check(_result(1, 10, 30000, slow), "raw export peak memory")["floor"] == 400
+
+
+def test_each_engine_is_read_against_the_baselines_measured_just_before_it():
+    survey = "survey page GET ÷ bare template page"
+    result = _result(0.72, 10, 30000)
+    assert _check(result, survey)["value"] == 0.72  # a run without them: the run's own (older results)
+    result["engines"]["sqlite"]["baselines"] = {"template_page": {"rps": 1200.0, "p50_ms": 4.0, "p99_ms": 9.0,
+                                                                  "bytes_per_request": 6400, "ok": True}}
+    assert _check(result, survey)["value"] == 0.6  # 720 req/s against the engine's 1,200
+    assert "submission POST ÷ bare insert" in [check["name"] for check in targets(result)]
+    assert _check(result, "submission POST ÷ bare insert")["value"] == 1.0  # no insert of its own: the run's
+
+
+def test_a_broken_engine_baseline_breaks_the_run():
+    result = _result(0.72, 10, 30000)
+    for data in result["engines"].values():
+        data.update(stats_check={"ok": True}, export={**data["export"], "ok": True})
+    for figures in [*result["baselines"].values(), *result["engines"]["sqlite"]["scenarios"].values()]:
+        figures["ok"] = True
+    assert harness_failures(result) == []
+    result["engines"]["sqlite"]["baselines"] = {"insert_sqlite": {"rps": 0, "ok": False, "problem": "status 500"}}
+    assert harness_failures(result) == ["sqlite baseline insert_sqlite: status 500"]

@@ -1,4 +1,5 @@
 """The site answers: home, health check, survey chooser."""
+import re
 
 
 def test_home_page_invites_to_the_survey(client):
@@ -19,3 +20,13 @@ def test_full_survey_reaches_the_result_page(survey, client):
     assert "/survey/result/" in response.headers["Location"]
     result = client.get(response.headers["Location"])
     assert result.status_code == 200
+
+
+def test_every_page_names_the_sites_icon_and_the_browsers_default_address_serves_it(client):
+    page = client.get("/")
+    icon = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)"', page.text)
+    assert icon, "the home page names no icon"
+    for address in (icon.group(1), "/favicon.ico"):  # where WeChat's and other browsers look without the page
+        with client.get(address) as answer:
+            assert answer.status_code == 200 and answer.mimetype == "image/svg+xml"
+            assert b"<svg" in answer.data

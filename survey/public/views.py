@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, get_timezone
 from markupsafe import Markup
 from sqlalchemy import select, text
@@ -151,6 +151,12 @@ def set_display():
         # 303: the browser comes back with GET, so a reload never re-sends the form.
         response = redirect(_same_site(form.next.data or ""), code=303)
     return prefs.remember(response, chosen)
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """The site's icon where a browser looks for it without reading the page's ``<link rel="icon">``."""
+    return current_app.send_static_file("img/icon.svg")
 
 
 @bp.get("/healthz")
