@@ -177,7 +177,9 @@ class SqliteStore:
 
     def drop_copy(self):
         """Delete the working copy (and the lock file its writers queue on, survey.database.one_writer)."""
-        for suffix in ("", "-wal", "-shm", "-writers"):
+        from survey.database import WRITER_LOCK_SUFFIX
+
+        for suffix in ("", "-wal", "-shm", WRITER_LOCK_SUFFIX):
             Path(f"{self.work}{suffix}").unlink(missing_ok=True)
 
 

@@ -124,13 +124,11 @@ def _baseline_server(store=None):
 
 
 def measure_baselines(args):
-    """hello and the template page from the bare app, served by the same gunicorn config: the machine's speed."""
-    found = {}
+    """The bare app's hello, served by the same gunicorn config: how fast the machine is (the ratios read against
+    each engine's own baselines, ``measure_engine_baselines``)."""
     with _baseline_server() as server:
-        log("[baseline] hello, template page")
-        found["hello"] = measure(server, "/hello", "get.lua", args.duration, args.warmup, 200)
-        found["template_page"] = measure(server, "/page", "get.lua", args.duration, args.warmup, 200)
-    return found
+        log("[baseline] hello")
+        return {"hello": measure(server, "/hello", "get.lua", args.duration, args.warmup, 200)}
 
 
 def measure_engine_baselines(engine, store, args):

@@ -101,16 +101,12 @@ def add_attempts(day, correct, total, assisted=False, times=1):
         day["score_squares"] += times * score * score
 
 
-def add_counted(entries):
-    """Add counted attempts: ``entries`` are (response columns, stored answers) as built by the services.
+def counted_sums(entries):
+    """The sums of counted attempts, ``(days, items)`` as ``add_sums`` takes them: ``entries`` are (response
+    columns, stored answers) as built by the services; attempts not counted are skipped.
 
     Stored answers are ``[item_id, value, is_correct, is_positive]`` lists (``services.answer_rows``).
     """
-    add_sums(*counted_sums(entries))
-
-
-def counted_sums(entries):
-    """What ``add_counted`` adds: ``(days, items)`` as ``add_sums`` takes them."""
     days, items = defaultdict(lambda: dict.fromkeys(DAY_SUMS, 0)), defaultdict(lambda: dict.fromkeys(ITEM_SUMS, 0))
     local_day = day_finder()
     for columns, answers in entries:
