@@ -71,6 +71,7 @@ def register_extensions(app):
     # imports, images) may send more than a resident's answers; anything else keeps the small limit.
     app.before_request(security.staff_body_limits)
     csrf.init_app(app)
+    signing.check_unsafe_methods_only(app)
     app.jinja_env.globals["csrf_token"] = signing.csrf_token
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
@@ -80,6 +81,7 @@ def register_extensions(app):
     login_manager.login_message_category = "info"
     limiter.init_app(app)
     ratelimit.drop_idle_auto_check(app, limiter)
+    ratelimit.skip_untouched_hooks(app, limiter)
     database.init_app(app)
     security.init_app(app)
     templating.init_app(app)

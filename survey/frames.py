@@ -16,10 +16,10 @@ from collections import OrderedDict
 from contextlib import contextmanager
 
 from flask import current_app, g, request, session
-from flask_babel import get_locale
 
 from . import assisted
 from .campaign import campaign_settings
+from .i18n import locale_code
 from .public import prefs
 from .signing import csrf_field, csrf_token
 
@@ -53,7 +53,7 @@ def frame_key(*parts):
     """
     if "_flashes" in session or assisted.current() is not None or current_app.jinja_env.auto_reload:
         return None
-    return (*parts, str(get_locale()), request.script_root, request.full_path, tuple(sorted(prefs.read().items())),
+    return (*parts, locale_code(), request.script_root, request.full_path, tuple(sorted(prefs.read().items())),
             campaign_settings().site_name)
 
 

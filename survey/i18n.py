@@ -3,13 +3,14 @@ from functools import lru_cache
 
 from babel import Locale
 from flask import has_request_context, request, session
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-__all__ = ["LANGUAGES", "HTML_LANG", "N_", "_", "_l", "ngettext", "select_locale", "content_locales", "for_locale"]
+__all__ = ["LANGUAGES", "HTML_LANG", "N_", "_", "_l", "ngettext", "select_locale", "locale_code", "content_locales",
+           "for_locale"]
 
 # Locale code → the language's own name, shown in the switcher.
 LANGUAGES = {"zh": "中文", "en": "English"}
@@ -25,6 +26,8 @@ def N_(message):
 
 # Parsed once: Flask-Babel would parse the chosen code again on every request.
 _LOCALES = {code: Locale.parse(code) for code in LANGUAGES}
+# ``str(locale)`` builds the code again on every call (babel joins its parts); ours are known by identity.
+_CODES = {id(locale): code for code, locale in _LOCALES.items()}
 
 
 def select_locale():
@@ -36,6 +39,12 @@ def select_locale():
         return _LOCALES[chosen]
     header = request.headers.get("Accept-Language", "")
     return _LOCALES[_best_language(header) if len(header) <= 200 else _best_language.__wrapped__(header)]
+
+
+def locale_code():
+    """The code of this request's locale ("zh", "en"), as ``str(get_locale())`` gives it, without rebuilding it."""
+    locale = get_locale()
+    return _CODES.get(id(locale)) or str(locale)
 
 
 @lru_cache(maxsize=256)

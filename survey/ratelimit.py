@@ -6,6 +6,8 @@ import time
 from functools import lru_cache
 
 from flask import current_app, request
+from flask_limiter import Limiter
+from flask_limiter._compat import request_context
 from limits.storage import MemoryStorage
 
 from . import localtime
@@ -51,6 +53,37 @@ def drop_idle_auto_check(app, limiter):
     hooks = app.before_request_funcs.get(None, [])
     if limiter._check_request_limit in hooks:
         hooks.remove(limiter._check_request_limit)
+
+
+def skip_untouched_hooks(app, limiter):
+    """Run Flask-Limiter's after-request and teardown hooks only on requests that met one of its limits.
+
+    Both work on the limiter's per-request state, which it makes the first time a limit is checked. On a
+    request that met none (a survey page, a dashboard, any GET here) the after-request hook would make it
+    only to find nothing to deduct and no headers to add, and the teardown would make it only to empty it:
+    about a twentieth of a survey page. Requests that met a limit still run both, unchanged.
+    """
+    after = app.after_request_funcs.get(None, [])
+    for index, hook in enumerate(after):
+        if getattr(hook, "func", None) is Limiter._Limiter__inject_headers and getattr(hook, "args", ()) == (limiter,):
+            after[index] = _when_touched(hook, lambda response: response, "limiter_after_request")
+    teardown = app.teardown_request_funcs.get(None, [])
+    for index, hook in enumerate(teardown):
+        if hook == limiter._Limiter__release_context:
+            teardown[index] = _when_touched(hook, lambda error=None: None, "limiter_teardown")
+
+
+def _when_touched(hook, otherwise, name):
+    """``hook`` on a request whose limiter state exists, else ``otherwise`` (with the same arguments)."""
+
+    def guarded(*args):
+        if hasattr(request_context(), "_limiter_request_context"):
+            return hook(*args)
+        return otherwise(*args)
+
+    guarded.__name__ = guarded.__qualname__ = name
+    guarded.limiter_hook = hook
+    return guarded
 
 
 def residents_exempt():

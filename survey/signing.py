@@ -13,7 +13,7 @@ import json
 import os
 from functools import lru_cache
 
-from flask import current_app, g, session
+from flask import current_app, g, request, session
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
@@ -54,6 +54,10 @@ class SessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, with the signing serializer kept per key set."""
 
     serializer = SessionJSON()
+    # Flask names SHA-1 through a Python function (so FIPS builds fail late), which sends every signature
+    # through the standard library's pure-Python HMAC; naming the OpenSSL constructor itself gives the same
+    # bytes through OpenSSL's HMAC.
+    digest_method = staticmethod(hashlib.sha1)
 
     def get_signing_serializer(self, app):
         if not app.secret_key:
@@ -61,6 +65,17 @@ class SessionInterface(SecureCookieSessionInterface):
         # Oldest first, current key last, as Flask orders them (the last one signs).
         keys = (*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key)
         return _session_serializer(keys, self.salt, self.serializer, self.key_derivation, self.digest_method)
+
+    def save_session(self, app, session, response):
+        """Flask's, answering the common case first: a session read but not changed only adds ``Vary: Cookie``.
+
+        Flask works out all seven cookie settings before it looks whether a cookie is to be sent at all.
+        """
+        if session and not self.should_set_cookie(app, session):
+            if session.accessed:
+                response.vary.add("Cookie")
+            return
+        super().save_session(app, session, response)
 
 
 @lru_cache(maxsize=8)
@@ -73,7 +88,8 @@ def _session_serializer(keys, salt, serializer, key_derivation, digest_method):
 @lru_cache(maxsize=8)
 def _csrf_serializer(secret):
     """Flask-WTF's token serializer for ``secret`` (its salt, its default signer's derivation and digest)."""
-    return URLSafeTimedSerializer(secret, salt="wtf-csrf-token", signer=KeyedSigner)
+    return URLSafeTimedSerializer(secret, salt="wtf-csrf-token", signer=KeyedSigner,
+                                  signer_kwargs={"digest_method": hashlib.sha1})
 
 
 def csrf_field():
@@ -87,11 +103,13 @@ def csrf_token():
     The raw token lives in the session and the signed one in ``g`` under ``csrf_field()``, exactly as
     Flask-WTF keeps them, so its form fields, ``csrf_token()`` in templates and its checks agree with this.
     """
-    field = csrf_field()
-    token = g.get(field)
+    config = current_app.config
+    field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    kept = g._get_current_object()  # read and written below: one lookup of the request's ``g``
+    token = getattr(kept, field, None)
     if token is not None:
         return token
-    secret = current_app.config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+    secret = config.get("WTF_CSRF_SECRET_KEY") or config.get("SECRET_KEY")
     if not secret:
         from flask_wtf.csrf import generate_csrf
 
@@ -100,5 +118,28 @@ def csrf_token():
     if not isinstance(raw, str):
         raw = session[field] = hashlib.sha1(os.urandom(64)).hexdigest()  # noqa: S324 - Flask-WTF's raw token
     token = _csrf_serializer(secret).dumps(raw)
-    setattr(g, field, token)
+    setattr(kept, field, token)
     return token
+
+
+def check_unsafe_methods_only(app):
+    """Run Flask-WTF's app-wide CSRF hook only for the methods it protects (``WTF_CSRF_METHODS``).
+
+    The hook looks the view up among the exempt ones before it looks at the method, so every GET paid for
+    that search only to be let through (a twentieth of a survey page). A POST, PUT, PATCH or DELETE runs
+    it exactly as before.
+    """
+    hooks = app.before_request_funcs.get(None, [])
+    for index, hook in enumerate(hooks):
+        if getattr(hook, "__module__", None) == "flask_wtf.csrf" and hook.__name__ == "csrf_protect":
+            hooks[index] = _unsafe_methods_only(hook, app.config)
+
+
+def _unsafe_methods_only(hook, config):
+    def csrf_protect():
+        if request.method in config["WTF_CSRF_METHODS"]:
+            return hook()
+        return None
+
+    csrf_protect.flask_wtf_hook = hook
+    return csrf_protect

@@ -217,3 +217,17 @@ def test_only_a_refusal_speaks_of_limits(app):
         resident.post_section(number, {name: answers[name] for name in names})
     blocked = resident.post_section(len(sections), {name: answers[name] for name in sections[-1]})
     assert blocked.status_code == 429 and _retry_minutes(blocked) == 60
+
+
+def test_pages_without_limits_do_not_touch_the_allowances_and_a_refusal_still_says_when_to_retry(app):
+    # Flask-Limiter's own hooks run only for requests that met a limit (survey.ratelimit.skip_untouched_hooks).
+    app.config["SURVEY_LIMIT_PER_CLIENT"] = "2 per hour"
+    client = app.test_client()
+    token = csrf_token(client.get("/c/lianhu").text)
+    for _ in range(5):
+        page = client.get("/survey/")
+        assert page.status_code == 200
+        assert not [name for name in page.headers.keys() if name.lower().startswith(("x-ratelimit", "retry-after"))]
+    posted = [client.post("/survey/start", data={"csrf_token": token, "community": "lianhu"}) for _ in range(3)]
+    assert [answer.status_code for answer in posted] == [302, 302, 429]
+    assert int(posted[-1].headers["Retry-After"]) > 0

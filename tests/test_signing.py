@@ -123,3 +123,30 @@ def test_functions_made_per_request_do_not_pile_up(app):
         app.ensure_sync(lambda number=number: number)
     assert len(app._sync_functions) <= app._SYNC_KEPT
 
+
+
+def test_every_method_flask_wtf_protects_is_still_checked_and_safe_ones_pass(app):
+    @app.route("/test-methods", methods=["GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"])
+    def _methods():
+        return "ok"
+
+    client = app.test_client()
+    for method in ("GET", "HEAD", "OPTIONS"):
+        assert client.open("/test-methods", method=method).status_code == 200, method
+    token = token_in(client.get("/c/lianhu").text)
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        assert client.open("/test-methods", method=method).status_code == 400, method
+        assert client.open("/test-methods", method=method, headers={"X-CSRFToken": token[:-2] + "xx"}).status_code == 400
+        assert client.open("/test-methods", method=method, headers={"X-CSRFToken": token}).status_code == 200, method
+
+
+def test_a_page_that_only_reads_the_session_sends_no_cookie_but_varies_on_it(client):
+    token = token_in(client.get("/c/lianhu").text)
+    client.post("/survey/start", data={"csrf_token": token, "community": "lianhu"})
+    client.get("/survey/section/1")  # the first read of a part may still note something (Flask-Login's "_fresh")
+    page = client.get("/survey/section/1")
+    assert page.status_code == 200
+    assert "Set-Cookie" not in page.headers
+    assert "Cookie" in page.headers.get("Vary", "")
+    answered = client.post("/survey/section/1", data={"csrf_token": token, "back": "1"})
+    assert "Set-Cookie" in answered.headers  # a change is still written

@@ -37,11 +37,15 @@ def may_assist(staff, community):
                 and can_read_community(staff, community))
 
 
+_UNREAD = object()
+
+
 def current():
     """This device's assisted mode, or None (also when the cookie is forged, expired or no longer allowed)."""
-    if "assisted_mode" not in g:
-        g.assisted_mode = _read(request.cookies.get(COOKIE))
-    return g.assisted_mode
+    found = g.get("assisted_mode", _UNREAD)
+    if found is _UNREAD:
+        found = g.assisted_mode = _read(request.cookies.get(COOKIE))
+    return found
 
 
 def _read(value):

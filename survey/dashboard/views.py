@@ -7,7 +7,6 @@ unchanged. Access is checked before the cache is consulted, from codes and ids a
 import sys
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -17,7 +16,7 @@ from .. import frames, localtime
 from ..auth.roles import STATS_ROLES, can_read_community, community_scope, roles_required
 from ..campaign import days_to_inspection, get_campaign
 from ..extensions import db
-from ..i18n import _
+from ..i18n import _, locale_code
 from ..models import Community, QuestionnaireVersion, Street
 from ..questionnaire.services import current_version
 from ..stats import cache as stats_cache
@@ -97,7 +96,7 @@ def _cached_body(place_code, render):
     args = tuple(sorted(request.args.items(multi=True)))
     if sum(len(k) + len(v) for k, v in args) > MAX_QUERY:  # not worth a cache entry: render it
         return render()
-    key = ("page", request.endpoint, place_code, stats_cache.viewer_scope(current_user), str(get_locale()),
+    key = ("page", request.endpoint, place_code, stats_cache.viewer_scope(current_user), locale_code(),
            localtime.today(), request.script_root, args)
     return stats_cache.cached(key, render, size=lambda page: sys.getsizeof(page[0]) + len(page[1]))
 

@@ -3,13 +3,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_timezone
 from markupsafe import Markup
 from sqlalchemy import select, text
 
 from ..campaign import campaign_settings, days_to_inspection
 from ..extensions import db
-from ..i18n import LANGUAGES
+from ..i18n import LANGUAGES, locale_code
 from ..models import Page, Street
 from ..participation import board_is_inline, participation_board
 from ..participation import street_board as street_summary
@@ -69,7 +69,7 @@ def _published_pages():
             Page.is_featured.desc(), Page.position, Page.id)
         return tuple(PageLink(page.slug, page.title, page.is_featured) for page in db.session.scalars(query))
 
-    return stats_cache.cached(("public-pages", str(get_locale())), load, size=lambda links: 512 * (len(links) + 1),
+    return stats_cache.cached(("public-pages", locale_code()), load, size=lambda links: 512 * (len(links) + 1),
                               responses=False)
 
 
@@ -89,7 +89,7 @@ def _board_section(campaign, version):
             min_count=campaign.min_count or 5,
         )
 
-    key = ("public-home-board", str(get_locale()), version.id if version is not None else None)
+    key = ("public-home-board", locale_code(), version.id if version is not None else None)
     return Markup(stats_cache.cached(key, render))  # noqa: S704 (the autoescaped template's output)
 
 
@@ -105,7 +105,7 @@ def street_board(code):
         return render_template("public/_street_board.html", street=street, min_count=campaign.min_count or 5,
                                board=participation_board(campaign, street=street))
 
-    section = stats_cache.cached(("public-street-board", str(get_locale()), street.id), render)
+    section = stats_cache.cached(("public-street-board", locale_code(), street.id), render)
     return render_template("public/board.html", street=street, board_section=Markup(section))  # noqa: S704
 
 

@@ -1,13 +1,12 @@
 """Forms of the resident survey: choosing a community, and one dynamically built form per section."""
 from flask import g
-from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..i18n import _l
+from ..i18n import _l, locale_code
 
 FILL_IN_MAX = 100
 
@@ -58,7 +57,7 @@ def section_form(section, is_first, is_last, data=None, cache=None):
     ``cache``: a dict kept with a frozen version (see structure.VersionView), where the form class of each
     section and language is kept, so it is built once per process rather than on every request.
     """
-    key = (section.id, is_first, is_last, str(get_locale()))
+    key = (section.id, is_first, is_last, locale_code())
     form_class = cache.get(key) if cache is not None else None
     if form_class is None:
         form_class = _section_form_class(section, is_first, is_last)

@@ -18,13 +18,13 @@ import re
 from dataclasses import dataclass
 
 from flask import current_app, request, session
-from flask_babel import get_locale
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 
 from .. import assisted
 from ..campaign import campaign_settings
 from ..frames import csrf_token_as
+from ..i18n import locale_code
 from ..public import prefs
 from ..signing import csrf_token
 from .forms import field_name, section_form
@@ -177,7 +177,7 @@ def part_markup(version, section, is_first, is_last, first_number):
     cache = getattr(version, "markup", None)
     if cache is None or current_app.jinja_env.auto_reload:  # not a frozen version; templates being edited
         return None
-    key = (section.id, is_first, is_last, first_number, str(get_locale()))
+    key = (section.id, is_first, is_last, first_number, locale_code())
     if key not in cache:
         cache[key] = _build(version, section, is_first, is_last, first_number)
     return cache[key]
@@ -228,10 +228,11 @@ def page_key(number):
     The page also shows the locale's strings, the display preferences, the site name and links back to
     this path. Flashed messages, assisted mode and query strings are rare: those pages are rendered.
     """
-    if request.query_string or "_flashes" in session or assisted.current() is not None:
+    current = request._get_current_object()  # read five times: one proxy lookup
+    if current.query_string or "_flashes" in session or assisted.current() is not None:
         return None
-    return (number, str(get_locale()), request.script_root, request.path, tuple(sorted(prefs.read().items())),
-            campaign_settings().site_name)
+    display = tuple(sorted(prefs.read(current.cookies).items()))
+    return number, locale_code(), current.script_root, current.path, display, campaign_settings().site_name
 
 
 def cached_page(version, key, render, values):
