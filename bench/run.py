@@ -131,21 +131,44 @@ def measure_baselines(args):
         return {"hello": measure(server, "/hello", "get.lua", args.duration, args.warmup, 200)}
 
 
-def measure_engine_baselines(engine, store, args):
-    """The bare template page and one-row insert on ``engine``, measured just before that engine's scenarios.
+def measure_engine_baselines(server, engine, args):
+    """The bare template page and one-row insert on ``engine`` (``server``: the bare app's), measured just before
+    that engine's scenarios; ``bracket`` measures each again just after the scenario read against it.
 
     Each product figure is divided by these. Measured at the start of the run instead, they were minutes
     older than the later engine's figures, and the shared host's speed moves within minutes: the survey
     page, which makes no query, came out 0.711 and 0.697 of one template page measurement on the two
     engines in one run.
     """
-    found = {}
-    with _baseline_server(store) as server:
-        log(f"[{engine}] baselines: template page, one-row insert")
-        found["template_page"] = measure(server, "/page", "get.lua", args.duration, args.warmup, 200)
-        found[f"insert_{engine}"] = measure(server, f"/insert/{engine}", "post.lua", args.duration, args.warmup,
-                                            201, args=["name=resident&value=42"])
-    return found
+    log(f"[{engine}] baselines: template page, one-row insert")
+    return {"template_page": _template_page(server, args), f"insert_{engine}": _insert(server, engine, args)}
+
+
+def _template_page(server, args):
+    return measure(server, "/page", "get.lua", args.duration, args.warmup, 200)
+
+
+def _insert(server, engine, args):
+    return measure(server, f"/insert/{engine}", "post.lua", args.duration, args.warmup, 201,
+                   args=["name=resident&value=42"])
+
+
+def bracket(before, after):
+    """One baseline from its runs just before and just after the product's scenario (an A-B-A design).
+
+    The shared host's speed drifts by a fifth within minutes (a bare template page measured 2,643 and then
+    2,052 req/s four minutes apart, on one engine and the other, on 2026-12-07), so a ratio against one
+    run before the scenario moved with it. Against the mean of the two runs around it, a steady drift
+    cancels out. Both runs are kept under ``runs``; the baseline is broken when either is.
+    """
+    runs = [before, after]
+    figures = {key: round(sum(run[key] for run in runs) / len(runs), 1 if key == "rps" else 2)
+               for key in ("rps", "p50_ms", "p90_ms", "p99_ms", "max_ms")}
+    problems = [run["problem"] for run in runs if run.get("problem")]
+    return {**figures, "requests": sum(run["requests"] for run in runs),
+            "seconds": round(sum(run["seconds"] for run in runs), 2),
+            "bytes_per_request": before["bytes_per_request"], "ok": all(run["ok"] for run in runs),
+            **({"problem": "; ".join(problems)} if problems else {}), "runs": runs}
 
 
 def settled_count(url, timeout=60):
@@ -245,9 +268,9 @@ def measure_engine(engine, store, database, args):
         token = api_token(app, "bench-lianhu")
         residents = Residents(app)
         env = product_env(url, SURVEY_ENV="production", SECURE_COOKIES="0", **SERVER_LIMITS)
-        baselines = measure_engine_baselines(engine, store, args)
         scenarios = {}
-        with Server(engine, "app:app", env) as server:
+        with _baseline_server(store) as bare, Server(engine, "app:app", env) as server:
+            baselines = measure_engine_baselines(bare, engine, args)
             district, community = staff_cookie(server.base, "bench-district"), staff_cookie(server.base, "bench-lianhu")
             gets = [
                 ("home", "/", []),
@@ -259,9 +282,13 @@ def measure_engine(engine, store, database, args):
             for name, path, headers in gets[:2]:
                 log(f"[{engine}] {name}")
                 scenarios[name] = measure(server, path, "get.lua", args.duration, args.warmup, 200, headers)
+            log(f"[{engine}] template page again, after the survey page")
+            baselines["template_page"] = bracket(baselines["template_page"], _template_page(bare, args))
             log(f"[{engine}] submission")
             scenarios["submission"] = measure_submissions(server, residents, url, args,
                                                           baselines[f"insert_{engine}"]["rps"])
+            log(f"[{engine}] one-row insert again, after the submission")
+            baselines[f"insert_{engine}"] = bracket(baselines[f"insert_{engine}"], _insert(bare, engine, args))
             for name, path, headers in gets[2:]:
                 log(f"[{engine}] {name}")
                 scenarios[name] = measure(server, path, "get.lua", args.duration, args.warmup, 200, headers)

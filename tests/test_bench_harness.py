@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 
 from bench.report import harness_failures, targets
 from bench.residents import Residents
+from bench.run import bracket
 from survey.extensions import db
 from survey.models import Response
 
@@ -122,3 +123,32 @@ def test_a_broken_engine_baseline_breaks_the_run():
     assert harness_failures(result) == []
     result["engines"]["sqlite"]["baselines"] = {"insert_sqlite": {"rps": 0, "ok": False, "problem": "status 500"}}
     assert harness_failures(result) == ["sqlite baseline insert_sqlite: status 500"]
+
+
+def _run(rps, ok=True, problem=None):
+    figures = {"rps": rps, "p50_ms": 10.0, "p90_ms": 15.0, "p99_ms": 20.0, "max_ms": 30.0, "requests": int(rps * 10),
+               "seconds": 10.0, "bytes_per_request": 6400, "ok": ok}
+    return {**figures, "problem": problem} if problem else figures
+
+
+def test_a_baseline_measured_around_its_scenario_is_the_mean_of_both_runs_and_keeps_them():
+    # The host slowed between the two runs: the ratio reads against the middle, where the scenario ran.
+    both = bracket(_run(2600.0), _run(2000.0))
+    assert both["rps"] == 2300.0 and both["requests"] == 46000 and both["ok"]
+    assert [run["rps"] for run in both["runs"]] == [2600.0, 2000.0]
+    result = _result(0.72, 10, 30000)
+    result["engines"]["sqlite"]["baselines"] = {"template_page": both}
+    result["engines"]["sqlite"]["scenarios"]["survey_page"]["rps"] = 1840.0
+    assert _check(result, "survey page GET ÷ bare template page")["value"] == 0.8
+
+
+def test_a_baseline_broken_in_either_run_breaks_the_run():
+    broken = bracket(_run(2600.0), _run(0.0, ok=False, problem="no request completed within 10 s"))
+    assert not broken["ok"] and broken["problem"] == "no request completed within 10 s"
+    result = _result(0.72, 10, 30000)
+    for data in result["engines"].values():
+        data.update(stats_check={"ok": True}, export={**data["export"], "ok": True})
+    for figures in [*result["baselines"].values(), *result["engines"]["sqlite"]["scenarios"].values()]:
+        figures["ok"] = True
+    result["engines"]["sqlite"]["baselines"] = {"template_page": broken}
+    assert harness_failures(result) == ["sqlite baseline template_page: no request completed within 10 s"]
