@@ -132,7 +132,11 @@ def table(result):
 
     baseline_rows("baseline", result["baselines"])
     for engine, data in result["engines"].items():
-        own = "; its baselines measured just before" if data.get("baselines") else ""
+        own = ""
+        if data.get("baselines"):
+            bracketed = any("runs" in figures for figures in data["baselines"].values())
+            own = "; its baselines: the mean of runs just before and after" if bracketed else \
+                "; its baselines measured just before"
         lines.append(f"-- {engine}: {data['database']['responses']:,} responses, "
                      f"{data['database']['communities']} communities{own}")
         baseline_rows("baseline", data.get("baselines") or {})
