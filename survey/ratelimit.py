@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from flask import current_app, request
 from flask_limiter import Limiter
-from flask_limiter._compat import request_context
+from flask_limiter._compat import request_context  # where Flask-Limiter keeps its per-request state
 from limits.storage import MemoryStorage
 
 from . import localtime
@@ -82,7 +82,6 @@ def _when_touched(hook, otherwise, name):
         return otherwise(*args)
 
     guarded.__name__ = guarded.__qualname__ = name
-    guarded.limiter_hook = hook
     return guarded
 
 

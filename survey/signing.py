@@ -141,5 +141,4 @@ def _unsafe_methods_only(hook, config):
             return hook()
         return None
 
-    csrf_protect.flask_wtf_hook = hook
     return csrf_protect

@@ -228,7 +228,7 @@ def page_key(number):
     The page also shows the locale's strings, the display preferences, the site name and links back to
     this path. Flashed messages, assisted mode and query strings are rare: those pages are rendered.
     """
-    current = request._get_current_object()  # read five times: one proxy lookup
+    current = request._get_current_object()  # read four times below: one context lookup
     if current.query_string or "_flashes" in session or assisted.current() is not None:
         return None
     display = tuple(sorted(prefs.read(current.cookies).items()))
