@@ -87,14 +87,16 @@ def _session_serializer(keys, salt, serializer, key_derivation, digest_method):
 
 @lru_cache(maxsize=8)
 def _csrf_serializer(secret):
-    """Flask-WTF's token serializer for ``secret`` (its salt, its default signer's derivation and digest)."""
+    """Flask-WTF's token serializer for ``secret``: its salt and its signer's key derivation and digest (SHA-1,
+    named as OpenSSL's constructor, see ``SessionInterface.digest_method``)."""
     return URLSafeTimedSerializer(secret, salt="wtf-csrf-token", signer=KeyedSigner,
                                   signer_kwargs={"digest_method": hashlib.sha1})
 
 
-def csrf_field():
-    """The form field (and the session and ``g`` key) of the CSRF token: ``WTF_CSRF_FIELD_NAME``."""
-    return current_app.config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+def csrf_field(config=None):
+    """The form field (and the session and ``g`` key) of the CSRF token: ``WTF_CSRF_FIELD_NAME`` in ``config``
+    (the application's by default)."""
+    return (current_app.config if config is None else config).get("WTF_CSRF_FIELD_NAME") or "csrf_token"
 
 
 def csrf_token():
@@ -104,7 +106,7 @@ def csrf_token():
     Flask-WTF keeps them, so its form fields, ``csrf_token()`` in templates and its checks agree with this.
     """
     config = current_app.config
-    field = config.get("WTF_CSRF_FIELD_NAME") or "csrf_token"
+    field = csrf_field(config)
     kept = g._get_current_object()  # read and written below: one lookup of the request's ``g``
     token = getattr(kept, field, None)
     if token is not None:
