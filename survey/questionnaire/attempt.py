@@ -49,10 +49,11 @@ def answers(attempt):
     return {int(item_id): value for item_id, value in attempt.get("answers", {}).items()}
 
 
-def finish(response):
-    """Forget the finished attempt, remember its result for the 'your last result' link."""
+def finish(public_id):
+    """Forget the finished attempt, remember its result (the stored response's public id) for the 'your last
+    result' link."""
     session.pop("attempt", None)
-    session["last_result"] = response.public_id
+    session["last_result"] = public_id
 
 
 def participant_token():

@@ -125,6 +125,11 @@ def find_response(public_id):
     return db.session.scalar(select(Response).where(Response.public_id == public_id))
 
 
+def _stored_id(public_id):
+    """The id of the response with this public id, or None."""
+    return db.session.scalar(select(Response.id).where(Response.public_id == public_id))
+
+
 _RESPONSE_COLUMNS = ("public_id", "version_id", "community_id", "participant_hash", "attempt_number", "is_counted",
                      "knowledge_correct", "knowledge_total", "submitted_at", "is_assisted", "answers")
 
@@ -178,7 +183,25 @@ def _insert_response(columns, packed):
 
 
 def submit(version, community_id, participant, public_id, raw_answers, assisted=False):
-    """Score and store one attempt exactly once; return the stored Response.
+    """Score and store one attempt exactly once (``store``); return the stored Response."""
+    response_id, columns, packed = _store(version, community_id, participant, public_id, raw_answers, assisted)
+    if columns is None:
+        return db.session.get(Response, response_id)
+    return _stored(response_id, columns, packed)
+
+
+def store(version, community_id, participant, public_id, raw_answers, assisted=False):
+    """Score and store one attempt exactly once; return the stored response's id.
+
+    For a caller that only needs to know it is stored (the survey's last part redirects to the result by
+    its public id): no Response object is made for it.
+    """
+    return _store(version, community_id, participant, public_id, raw_answers, assisted)[0]
+
+
+def _store(version, community_id, participant, public_id, raw_answers, assisted):
+    """Score and store one attempt exactly once: ``(response id, its columns, its packed answers)`` when this
+    call wrote it, ``(response id, None, None)`` when it was already stored.
 
     Posting the same attempt again (a double tap, a retry after a dropped connection) returns the
     response already stored. The first completed attempt per participant and version is counted;
@@ -194,9 +217,9 @@ def submit(version, community_id, participant, public_id, raw_answers, assisted=
     try:
         scored = score_answers(version, raw_answers, keys)
     except (InvalidAnswer, IncompleteSubmission):
-        existing = find_response(public_id)  # a retry of an attempt already stored keeps its response
-        if existing is not None:
-            return existing
+        existing_id = _stored_id(public_id)  # a retry of an attempt already stored keeps its response
+        if existing_id is not None:
+            return existing_id, None, None
         raise
     answers = answer_rows(scored)
     packed = pack_answers(answers)
@@ -209,13 +232,13 @@ def submit(version, community_id, participant, public_id, raw_answers, assisted=
         except IntegrityError:  # another first attempt or the same one won a race: the loop below sorts it out
             existing_id = response_id = None
         if existing_id is not None:
-            return db.session.get(Response, existing_id)
+            return existing_id, None, None
         if response_id is not None:
-            return _stored(response_id, columns, packed)
+            return response_id, columns, packed
     for _ in range(3):
         existing_id, previous = _seen(version.id, participant, public_id)
         if existing_id is not None:
-            return db.session.get(Response, existing_id)
+            return existing_id, None, None
         columns = response_fields(version, community_id, participant, public_id, scored, knowledge_total)
         columns.update(attempt_number=previous + 1, is_counted=previous == 0, is_assisted=bool(assisted))
         gains_before = {} if columns["is_counted"] else rollup.gain_contributions(version.id, [participant])
@@ -232,10 +255,10 @@ def submit(version, community_id, participant, public_id, raw_answers, assisted=
             except IntegrityError:
                 db.session.rollback()
                 continue
-        return _stored(response_id, columns, packed)
-    existing = find_response(public_id)
-    if existing is not None:
-        return existing
+        return response_id, columns, packed
+    existing_id = _stored_id(public_id)
+    if existing_id is not None:
+        return existing_id, None, None
     raise RuntimeError("could not store the response after three tries")
 
 

@@ -275,7 +275,7 @@ def _submit(attempt, version, sections):
     """Score and store the attempt, then show its result."""
     token, is_new = attempts.token_or_new()
     try:
-        response = services.submit(
+        services.store(
             version, attempt["community"], services.participant_hash(token), attempt["id"], attempts.answers(attempt),
             assisted=attempt.get("assisted", False),
         )
@@ -290,8 +290,8 @@ def _submit(attempt, version, sections):
         return render_error(400, _("These answers could not be used"),
                             _("The questionnaire changed or the answers were altered. Please start again."))
     g.response_stored = True
-    attempts.finish(response)
-    redirect_response = redirect(url_for(".result", public_id=response.public_id))
+    attempts.finish(attempt["id"])  # the stored response's public id
+    redirect_response = redirect(url_for(".result", public_id=attempt["id"]))
     return attempts.ensure_participant_cookie(redirect_response, token) if is_new else redirect_response
 
 
