@@ -7,7 +7,31 @@ the same text SQLAlchemy's ``Date`` and ``DateTime`` types store and compare (``
 """
 from datetime import date, datetime
 
+from sqlalchemy import exc
+
+from . import writes
+
 _TEXTS = {}
+
+
+def run(connection, statement, parameters):
+    """Run driver-level ``statement`` in ``connection``'s transaction; return a cursor over its rows.
+
+    On SQLite it goes straight to the driver's cursor: through ``exec_driver_sql`` each statement also
+    paid for an execution context, a result object and the statement events, more than SQLite took to
+    run it. The write watcher (``survey.writes``) is told as the event would tell it, and a driver error is
+    raised as SQLAlchemy's (``IntegrityError``, ``OperationalError`` …), as callers expect. Other databases
+    keep ``exec_driver_sql``, with SQLAlchemy's handling of a lost connection.
+    """
+    if connection.dialect.name != "sqlite":
+        return connection.exec_driver_sql(statement, parameters)
+    writes.note(connection, statement)
+    cursor = connection.connection.driver_connection.cursor()
+    try:
+        cursor.execute(statement, parameters)
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise exc.DBAPIError.instance(statement, parameters, error, connection.dialect.loaded_dbapi.Error) from error
+    return cursor
 
 
 def text_for(dialect, key, build, keep=True):

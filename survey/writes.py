@@ -29,6 +29,12 @@ def on_transaction_end(listener):
 
 @event.listens_for(Engine, "before_cursor_execute")
 def _note_write(connection, _cursor, statement, _parameters, _context, _executemany):
+    note(connection, statement)
+
+
+def note(connection, statement):
+    """Record what ``statement``, about to run on ``connection``, writes (for a statement sent past
+    SQLAlchemy's execute, ``survey.sqltext.run``; every other one is seen by the event above)."""
     head = statement.lstrip()[:9].upper()
     if head.startswith(_READS):
         return

@@ -167,19 +167,17 @@ def _response_parameters(dialect, columns, packed):
     return {**columns, "submitted_at": sqltext.stored(dialect, columns["submitted_at"]), "answers": packed}
 
 
-def _seen(version_id, participant, public_id):
+def _seen(connection, version_id, participant, public_id):
     """(id of the response stored under ``public_id`` or None, the participant's attempts on the version)."""
-    connection = db.session.connection()
-    return tuple(connection.exec_driver_sql(_sql(connection.dialect, "seen"), {
-        "public_id": public_id, "version_id": version_id, "participant_hash": participant}).one())
+    return tuple(sqltext.run(connection, _sql(connection.dialect, "seen"), {
+        "public_id": public_id, "version_id": version_id, "participant_hash": participant}).fetchone())
 
 
-def _insert_response(columns, packed):
+def _insert_response(connection, columns, packed):
     """Insert the response row in the session's transaction; return its id."""
-    connection = db.session.connection()
     dialect = connection.dialect
-    result = connection.exec_driver_sql(_sql(dialect, "insert"), _response_parameters(dialect, columns, packed))
-    return result.scalar_one() if dialect.name == "postgresql" else result.lastrowid
+    result = sqltext.run(connection, _sql(dialect, "insert"), _response_parameters(dialect, columns, packed))
+    return result.fetchone()[0] if dialect.name == "postgresql" else result.lastrowid
 
 
 def submit(version, community_id, participant, public_id, raw_answers, assisted=False):
@@ -236,16 +234,17 @@ def _store(version, community_id, participant, public_id, raw_answers, assisted)
         if response_id is not None:
             return response_id, columns, packed
     for _ in range(3):
-        existing_id, previous = _seen(version.id, participant, public_id)
+        connection = db.session.connection()
+        existing_id, previous = _seen(connection, version.id, participant, public_id)
         if existing_id is not None:
             return existing_id, None, None
         columns = response_fields(version, community_id, participant, public_id, scored, knowledge_total)
         columns.update(attempt_number=previous + 1, is_counted=previous == 0, is_assisted=bool(assisted))
         gains_before = {} if columns["is_counted"] else rollup.gain_contributions(version.id, [participant])
         sums = rollup.counted_sums([(columns, answers)]) if columns["is_counted"] else None  # before the lock
-        with database.one_writer(db.session.connection()):  # until the commit or the rollback
+        with database.one_writer(connection):  # until the commit or the rollback
             try:
-                response_id = _insert_response(columns, packed)
+                response_id = _insert_response(connection, columns, packed)
                 if sums is not None:
                     rollup.add_sums(*sums)
                 else:

@@ -77,7 +77,7 @@ def _upsert(model, keys, sums, rows):
                   for row in values]
     for start in range(0, len(values), UPSERT_ROWS):
         chunk = values[start:start + UPSERT_ROWS]
-        connection.exec_driver_sql(_upsert_sql(dialect, model, keys, sums, len(chunk)),
+        sqltext.run(connection, _upsert_sql(dialect, model, keys, sums, len(chunk)),
                                    tuple(value for row in chunk for value in row))
 
 
