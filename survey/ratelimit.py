@@ -22,12 +22,20 @@ def client_key():
     """Key a limit on the client address, hashed with a daily salt derived from the secret key.
 
     The salt changes at the district's midnight (survey.localtime), so "per day" allowances start again
-    when the residents' day does, not at 08:00 in Beijing.
+    when the residents' day does, not at 08:00 in Beijing. Worked out once per request: Flask-Limiter asks
+    for it once per limit and again when it deducts.
     """
-    day = localtime.today().isoformat()
-    salt = _daily_salt(current_app.config["SECRET_KEY"], day)
-    address = (request.remote_addr or "unknown").encode()
-    return "c:" + hashlib.sha256(salt + address).hexdigest()[:32]
+    environ = request.environ
+    key = environ.get(_CLIENT_KEY)
+    if key is None:
+        day = localtime.today().isoformat()
+        salt = _daily_salt(current_app.config["SECRET_KEY"], day)
+        address = (request.remote_addr or "unknown").encode()
+        key = environ[_CLIENT_KEY] = "c:" + hashlib.sha256(salt + address).hexdigest()[:32]
+    return key
+
+
+_CLIENT_KEY = "survey.ratelimit.client_key"  # where a request keeps its key (in its WSGI environ)
 
 
 def account_key():

@@ -24,7 +24,21 @@ bp = Blueprint("questionnaire", __name__)
 
 
 def _not_a_submission():
-    """Only a forward POST of the last section can store a response; the submission limit skips the rest."""
+    """Only a forward POST of the last section can store a response; the submission limit skips the rest.
+
+    Decided once per request: Flask-Limiter asks once per limit of the submission allowance.
+    """
+    environ = request.environ
+    decided = environ.get(_NOT_A_SUBMISSION)
+    if decided is None:
+        decided = environ[_NOT_A_SUBMISSION] = _decide_not_a_submission()
+    return decided
+
+
+_NOT_A_SUBMISSION = "survey.not_a_submission"  # where a request keeps the answer (in its WSGI environ)
+
+
+def _decide_not_a_submission():
     if residents_exempt() or request.method != "POST" or "back" in request.form:
         return True
     version = current_view()

@@ -4,6 +4,8 @@ A response counts on the district's local day (survey.localtime), never the UTC 
 """
 from collections import Counter, defaultdict
 from datetime import date
+from itertools import chain
+from operator import itemgetter
 
 from sqlalchemy import delete, func, select
 
@@ -65,8 +67,7 @@ def _upsert(model, keys, sums, rows):
         return
     connection = db.session.connection()
     dialect = connection.dialect
-    columns = [*keys, *sums]
-    values = sorted([tuple(map(row.__getitem__, columns)) for row in rows])
+    values = sorted(map(itemgetter(*keys, *sums), rows))
     if dialect.name == "postgresql":
         connection.exec_driver_sql(_upsert_sql(dialect, model, keys, sums, None),
                                    tuple(list(column) for column in zip(*values, strict=True)))
@@ -77,8 +78,7 @@ def _upsert(model, keys, sums, rows):
                   for row in values]
     for start in range(0, len(values), UPSERT_ROWS):
         chunk = values[start:start + UPSERT_ROWS]
-        sqltext.run(connection, _upsert_sql(dialect, model, keys, sums, len(chunk)),
-                                   tuple(value for row in chunk for value in row))
+        sqltext.run(connection, _upsert_sql(dialect, model, keys, sums, len(chunk)), tuple(chain.from_iterable(chunk)))
 
 
 def _score(correct, total):
