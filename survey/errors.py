@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import limiter
 from .i18n import _, ngettext
+from .ratelimit import AllowanceUsedUp
 
 
 def messages():
@@ -54,7 +55,14 @@ def init_app(app):
         if current is not None:
             # reset_at is rounded up by a second; never promise more than the limit's own window.
             seconds = min(current.reset_at - time.time(), current.limit.get_expiry())
-        seconds = max(1, math.ceil(seconds))
+        return _retry_later(max(1, math.ceil(seconds)))
+
+    @app.errorhandler(AllowanceUsedUp)
+    def _allowance_used_up(error):
+        return _retry_later(error.retry_after)
+
+    def _retry_later(seconds):
+        """The 429 page (or JSON) saying to come back in ``seconds``, rounded up to minutes, and Retry-After."""
         minutes = math.ceil(seconds / 60)
         response, status = render_error(
             429,

@@ -25,6 +25,8 @@ def run(connection, statement, parameters):
     """
     if connection.dialect.name != "sqlite":
         return connection.exec_driver_sql(statement, parameters)
+    if not connection.in_transaction():
+        connection.begin()  # as SQLAlchemy's execute would, so that the connection's commit commits it
     writes.note(connection, statement)
     cursor = connection.connection.driver_connection.cursor()
     try:

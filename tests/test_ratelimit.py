@@ -231,3 +231,41 @@ def test_pages_without_limits_do_not_touch_the_allowances_and_a_refusal_still_sa
     posted = [client.post("/survey/start", data={"csrf_token": token, "community": "lianhu"}) for _ in range(3)]
     assert [answer.status_code for answer in posted] == [302, 302, 429]
     assert int(posted[-1].headers["Retry-After"]) > 0
+
+
+def test_a_failing_limit_store_lets_residents_submit_when_errors_are_swallowed(app, monkeypatch, caplog):
+    # RATELIMIT_SWALLOW_ERRORS (on in the configuration): a Redis outage must not stop residents.
+    from survey.extensions import limiter
+
+    def broken(*args, **kwargs):
+        raise ConnectionError("the limit store is down")
+
+    app.config["SUBMIT_LIMIT_PER_CLIENT"] = "1 per hour"
+    monkeypatch.setattr(limiter.limiter, "hit", broken)
+    monkeypatch.setattr(limiter.limiter, "test", broken)
+    resident = SurveyDriver(app, _resident(app, "192.0.2.77"))
+    for _ in range(2):
+        assert "/survey/result/" in resident.complete().location
+    assert _stored(app) == 2
+    assert "rate-limit storage failed" in caplog.text
+
+
+def test_with_rate_limiting_off_the_allowances_count_nothing(app):
+    from survey.extensions import limiter
+
+    app.config["SUBMIT_LIMIT_PER_CLIENT"] = "1 per hour"
+    resident = SurveyDriver(app, _resident(app, "192.0.2.78"))
+    limiter.enabled = False
+    try:
+        for _ in range(3):
+            assert "/survey/result/" in resident.complete().location
+    finally:
+        limiter.enabled = True
+    # Nothing was counted while it was off: the allowance is whole again, and then used up.
+    assert "/survey/result/" in resident.complete().location
+    answers, sections = right_answers(app)
+    resident.start()
+    for number, names in enumerate(sections[:-1], start=1):
+        assert resident.post_section(number, {name: answers[name] for name in names}).status_code == 302
+    assert resident.post_section(len(sections), {name: answers[name] for name in sections[-1]}).status_code == 429
+    assert _stored(app) == 4

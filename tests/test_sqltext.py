@@ -40,3 +40,46 @@ def test_a_text_is_built_once_per_database_unless_not_kept():
     for _ in range(2):
         sqltext.text_for(sqlite.dialect(), other, build, keep=False)
     assert built == ["sqlite", "postgresql", "sqlite", "sqlite"]
+
+
+def _engine_with_table(tmp_path):
+    from sqlalchemy import create_engine
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'run.db'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE entry (id INTEGER PRIMARY KEY, name TEXT UNIQUE NOT NULL)")
+    return engine
+
+
+def test_a_statement_run_past_sqlalchemy_is_told_to_the_write_watcher_at_commit(tmp_path):
+    from survey import writes
+
+    told = []
+    listener = writes.on_transaction_end(told.append)
+    try:
+        engine = _engine_with_table(tmp_path)
+        told.clear()
+        with engine.connect() as connection:
+            cursor = sqltext.run(connection, "INSERT INTO entry (name) VALUES (:name)", {"name": "a"})
+            assert cursor.lastrowid == 1
+            assert sqltext.run(connection, "SELECT count(*) FROM entry", {}).fetchone() == (1,)
+            assert told == []  # told when the transaction ends, not before
+            connection.commit()
+        assert told == [{("entry", True)}]
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT name FROM entry").scalars().all() == ["a"]
+    finally:
+        writes._listeners.remove(listener)
+
+
+def test_a_driver_error_is_raised_as_sqlalchemys_and_nothing_is_half_written(tmp_path):
+    from sqlalchemy.exc import IntegrityError
+
+    engine = _engine_with_table(tmp_path)
+    with engine.connect() as connection:
+        sqltext.run(connection, "INSERT INTO entry (name) VALUES (:name)", {"name": "a"})
+        with pytest.raises(IntegrityError):
+            sqltext.run(connection, "INSERT INTO entry (name) VALUES (:name)", {"name": "a"})
+        connection.rollback()
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM entry").scalar() == 0

@@ -10,7 +10,7 @@ from ..errors import render_error
 from ..extensions import db, limiter
 from ..i18n import _
 from ..models import Community, Street
-from ..ratelimit import configured, residents_exempt
+from ..ratelimit import Allowance, configured, residents_exempt
 from ..signing import csrf_token
 from . import attempt as attempts
 from . import services
@@ -23,34 +23,10 @@ from .structure import SectionView, VersionView, current_view
 bp = Blueprint("questionnaire", __name__)
 
 
-def _not_a_submission():
-    """Only a forward POST of the last section can store a response; the submission limit skips the rest.
-
-    Decided once per request: Flask-Limiter asks once per limit of the submission allowance.
-    """
-    environ = request.environ
-    decided = environ.get(_NOT_A_SUBMISSION)
-    if decided is None:
-        decided = environ[_NOT_A_SUBMISSION] = _decide_not_a_submission()
-    return decided
-
-
-_NOT_A_SUBMISSION = "survey.not_a_submission"  # where a request keeps the answer (in its WSGI environ)
-
-
-def _decide_not_a_submission():
-    if residents_exempt() or request.method != "POST" or "back" in request.form:
-        return True
-    version = current_view()
-    return version is None or (request.view_args or {}).get("number") != len(version.sections)
-
-
 # Per client address (salted daily hash, survey.ratelimit): every answer-saving POST shares one allowance;
 # stored responses have their own, smaller one, used up only when a response was really stored.
-survey_posts_limit = limiter.shared_limit(configured("SURVEY_LIMIT_PER_CLIENT"), scope="survey-posts",
-                                          methods=["POST"], exempt_when=residents_exempt)
-submission_limit = limiter.limit(configured("SUBMIT_LIMIT_PER_CLIENT"), scope="survey-submit", methods=["POST"],
-                                 exempt_when=_not_a_submission, deduct_when=lambda _: g.get("response_stored", False))
+survey_posts = Allowance(limiter, "SURVEY_LIMIT_PER_CLIENT", "survey-posts")
+submissions = Allowance(limiter, "SUBMIT_LIMIT_PER_CLIENT", "survey-submit")
 
 
 @bp.after_request
@@ -101,9 +77,9 @@ def community_entry(code):
 
 
 @bp.post("/survey/start")
-@survey_posts_limit
 def start():
     """Begin a fresh attempt for the chosen community."""
+    survey_posts.use()
     form = StartForm()
     form.set_communities(_streets())
     if not form.validate():
@@ -117,9 +93,9 @@ def start():
 
 
 @bp.post("/survey/retake")
-@survey_posts_limit
 def retake():
     """Start another (practice) attempt for the same community."""
+    survey_posts.use()
     form = RetakeForm()
     version = current_view()
     if not form.validate() or version is None:
@@ -192,8 +168,8 @@ def _part_or_redirect(number):
 def section(number):
     """Show one section; back/next keep the answers; the last section submits.
 
-    The residents' limits apply to POSTs only, so they sit on ``_answer_section``: a GET does not pay for
-    resolving limits that cannot apply to it.
+    The residents' allowances count POSTs only, so they are used in ``_answer_section``: a GET never
+    touches them.
     """
     if request.method == "POST":
         return _answer_section(number)
@@ -217,10 +193,9 @@ def section(number):
     return cached_page(part.version, page_key(number), render, values)
 
 
-@survey_posts_limit
-@submission_limit
 def _answer_section(number):
     """Keep the posted answers; go back, forward, or (from the last part) submit."""
+    survey_posts.use()
     part, redirect_response = _part_or_redirect(number)
     if redirect_response is not None:
         return redirect_response
@@ -287,6 +262,7 @@ def _render_section(part, form, markup, answered, attempt_id=None):
 
 def _submit(attempt, version, sections):
     """Score and store the attempt, then show its result."""
+    submissions.check()
     token, is_new = attempts.token_or_new()
     try:
         services.store(
@@ -303,7 +279,7 @@ def _submit(attempt, version, sections):
         attempts.forget()
         return render_error(400, _("These answers could not be used"),
                             _("The questionnaire changed or the answers were altered. Please start again."))
-    g.response_stored = True
+    submissions.count()
     attempts.finish(attempt["id"])  # the stored response's public id
     redirect_response = redirect(url_for(".result", public_id=attempt["id"]))
     return attempts.ensure_participant_cookie(redirect_response, token) if is_new else redirect_response
