@@ -100,18 +100,23 @@ def _option_id(value):
     return int(value)
 
 
+# Every verdict there can be, made once: scoring a submission hands these out rather than making 30 new ones.
+_VERDICTS = {(is_correct, is_positive): Scored(is_correct, is_positive)
+             for is_correct in (None, True, False) for is_positive in (None, True, False)}
+
+
 def score(key, value):
     """Score a canonical answer (see ``coerce``) against the item's key."""
     if value is None:
-        return Scored(None, None)
+        return _VERDICTS[None, None]
     if key.question_type == "fillin":
-        return Scored(normalise(value) in key.accepted if key.kind == "knowledge" else None, None)
+        return _VERDICTS[normalise(value) in key.accepted if key.kind == "knowledge" else None, None]
     chosen = value if isinstance(value, frozenset) else frozenset((value,))
     is_correct = chosen == key.correct if key.kind == "knowledge" else None
     is_positive = None
     if key.metric is not None or key.kind == "participation":
         is_positive = not chosen.isdisjoint(key.positive)
-    return Scored(is_correct, is_positive)
+    return _VERDICTS[is_correct, is_positive]
 
 
 def correct_answer_labels(item):

@@ -246,7 +246,7 @@ def _store(version, community_id, participant, public_id, raw_answers, assisted)
             try:
                 response_id = _insert_response(connection, columns, packed)
                 if sums is not None:
-                    rollup.add_sums(*sums)
+                    rollup.add_sums(*sums, connection=connection)
                 else:
                     rollup.add_gain_change(version.id, gains_before,
                                            rollup.gain_contributions(version.id, [participant]))

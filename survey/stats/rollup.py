@@ -57,17 +57,23 @@ def on_conflict_add(dialect, model, keys, sums):
             + ", ".join(f"{quote(name)} = {table}.{quote(name)} + excluded.{quote(name)}" for name in sums))
 
 
-def _upsert(model, keys, sums, rows):
-    """Add ``rows`` ({column: value}) into ``model``: insert new keys, add the sums into existing rows.
+def _upsert(model, keys, sums, rows, connection=None):
+    """Add ``rows`` ({column: value}) into ``model``: insert new keys, add the sums into existing rows."""
+    _upsert_values(model, keys, sums, list(map(itemgetter(*keys, *sums), rows)), connection)
+
+
+def _upsert_values(model, keys, sums, values, connection=None):
+    """Add ``values`` (tuples of the ``keys`` then the ``sums``) into ``model`` in the session's transaction
+    (``connection``: the session's, when the caller has it at hand).
 
     Rows go in key order (concurrent writers lock rows in the same order, so they never deadlock): on
     PostgreSQL in one statement, on SQLite in one per ``UPSERT_ROWS`` rows (its limit on parameters).
     """
-    if not rows:
+    if not values:
         return
-    connection = db.session.connection()
+    connection = connection or db.session.connection()
     dialect = connection.dialect
-    values = sorted(map(itemgetter(*keys, *sums), rows))
+    values = sorted(values)
     if dialect.name == "postgresql":
         connection.exec_driver_sql(_upsert_sql(dialect, model, keys, sums, None),
                                    tuple(list(column) for column in zip(*values, strict=True)))
@@ -129,13 +135,17 @@ def counted_sums(entries):
     return days, items
 
 
-def add_sums(days, items):
+def add_sums(days, items, connection=None):
     """Add pre-summed counts: ``days`` {(version, community, day): DAY_SUMS}, ``items`` {(version, community,
-    item): ITEM_SUMS} (dicts of the sums by name)."""
-    _upsert(StatsDay, ["version_id", "community_id", "day"], DAY_SUMS,
-            [{"version_id": v, "community_id": c, "day": d, **sums} for (v, c, d), sums in days.items()])
-    _upsert(StatsItem, ["version_id", "community_id", "item_id"], ITEM_SUMS,
-            [{"version_id": v, "community_id": c, "item_id": i, **sums} for (v, c, i), sums in items.items()])
+    item): ITEM_SUMS} (dicts of the sums by name), in the session's transaction (``connection``: the
+    session's, when the caller has it at hand)."""
+    _upsert_values(StatsDay, ["version_id", "community_id", "day"], DAY_SUMS,
+                   [(*key, *_DAY_VALUES(sums)) for key, sums in days.items()], connection)
+    _upsert_values(StatsItem, ["version_id", "community_id", "item_id"], ITEM_SUMS,
+                   [(*key, *_ITEM_VALUES(sums)) for key, sums in items.items()], connection)
+
+
+_DAY_VALUES, _ITEM_VALUES = itemgetter(*DAY_SUMS), itemgetter(*ITEM_SUMS)
 
 
 def gain_contributions(version_id, participant_hashes):
