@@ -36,8 +36,10 @@ def _redirect_for_script(response):
     The script then opens that address itself: fetch would otherwise follow the redirect, and the page it
     fetched would use up the flashed message meant for the resident.
     """
+    if response.status_code not in (301, 302, 303, 307, 308):  # first: a page (most responses) is left at once
+        return response
     location = response.headers.get("Location")
-    if request.headers.get("X-Survey-Fetch") == "1" and location and response.status_code in (301, 302, 303, 307, 308):
+    if location and request.headers.get("X-Survey-Fetch") == "1":
         del response.headers["Location"]
         response.headers["X-Survey-Location"] = location
         response.status_code = 204
