@@ -79,11 +79,11 @@ def test_the_lock_is_let_go_after_a_commit_and_after_a_lost_race(sqlite_file, ve
         free_on_entry.append(free_in_another_descriptor(sqlite_file))
         return real_one_writer(connection)
 
-    def insert_refused_once(columns, packed):
+    def insert_refused_once(connection, columns, packed):
         held_while_writing.append(not free_in_another_descriptor(sqlite_file))
         if len(held_while_writing) == 1:
             raise IntegrityError("INSERT INTO response", {}, Exception("a race lost"))
-        return real_insert(columns, packed)
+        return real_insert(connection, columns, packed)
 
     monkeypatch.setattr(database, "one_writer", one_writer)
     monkeypatch.setattr(services, "_insert_response", insert_refused_once)
