@@ -159,3 +159,27 @@ def test_sqlite_in_memory_passes_straight_through(sqlite_file):
     with engine.connect() as connection, database.one_writer(connection):
         assert database._writers.files == known
     engine.dispose()
+
+
+def test_every_few_hundred_writes_the_wal_is_copied_back_after_the_lock_is_let_go(sqlite_file, monkeypatch):
+    # SQLite's own checkpoint would run inside a commit, under the lock, holding every other writer.
+    monkeypatch.setattr(database, "SQLITE_CHECKPOINT_EVERY_WRITES", 3)
+    copied_with_lock_free = []
+    monkeypatch.setattr(database, "checkpoint",
+                        lambda engine: copied_with_lock_free.append(free_in_another_descriptor(sqlite_file)))
+    monkeypatch.setattr(database._writers, "counts", {})
+    for _ in range(8):  # the 3rd and the 6th write copy
+        with database.one_writer(db.session.connection()):
+            pass
+    assert copied_with_lock_free == [True, True]
+
+
+def test_a_checkpoint_copies_the_wal_into_the_database(sqlite_file, version, community):
+    submit(version, community, "checkpointed")
+    with db.engine.connect() as connection:
+        frames = connection.exec_driver_sql("PRAGMA wal_checkpoint(NOOP)").one()
+    assert frames[1] > 0  # the submission's pages are in the WAL
+    database.checkpoint(db.engine)
+    with db.engine.connect() as connection:
+        busy, in_wal, copied = connection.exec_driver_sql("PRAGMA wal_checkpoint(NOOP)").one()
+    assert busy == 0 and copied == in_wal  # everything in the WAL is in the database file now
