@@ -5,6 +5,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pytz
+from limits import parse_many
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -63,6 +64,18 @@ def timezone():
     return name
 
 
+def rate_limit(name, default):
+    """A rate limit from the environment (``"300 per hour; 2000 per day"``); one the limits library cannot
+    read stops the start, rather than every request it guards failing."""
+    value = os.environ.get(name, default)
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ConfigError(f"{name} must be one or more limits such as '300 per hour; 2000 per day'; "
+                          f"{value!r} is not.") from None
+    return value
+
+
 def load(instance_path):
     """Build the configuration mapping for a running application."""
     is_production = os.environ.get("SURVEY_ENV", "development") == "production"
@@ -103,14 +116,14 @@ def load(instance_path):
         # still says when to come back (Retry-After, set by survey.errors).
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_SWALLOW_ERRORS": True,  # a Redis outage must not take the site down
-        "LOGIN_LIMIT_PER_CLIENT": os.environ.get("LOGIN_LIMIT_PER_CLIENT", "20 per 15 minutes"),
-        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
+        "LOGIN_LIMIT_PER_CLIENT": rate_limit("LOGIN_LIMIT_PER_CLIENT", "20 per 15 minutes"),
+        "LOGIN_LIMIT_PER_ACCOUNT": rate_limit("LOGIN_LIMIT_PER_ACCOUNT", "5 per 15 minutes"),
         # Residents' limits, per client address (a community centre's shared wifi is one client; see README
         # "Rate limits" for the arithmetic). RESIDENT_LIMITS_ENABLED=0 switches them off (load tests).
         "RESIDENT_LIMITS_ENABLED": os.environ.get("RESIDENT_LIMITS_ENABLED", "1") != "0",
-        "SUBMIT_LIMIT_PER_CLIENT": os.environ.get("SUBMIT_LIMIT_PER_CLIENT", "300 per hour; 2000 per day"),
-        "SURVEY_LIMIT_PER_CLIENT": os.environ.get("SURVEY_LIMIT_PER_CLIENT", "5000 per hour"),
-        "CHECK_LIMIT_PER_CLIENT": os.environ.get("CHECK_LIMIT_PER_CLIENT", "10000 per hour"),
+        "SUBMIT_LIMIT_PER_CLIENT": rate_limit("SUBMIT_LIMIT_PER_CLIENT", "300 per hour; 2000 per day"),
+        "SURVEY_LIMIT_PER_CLIENT": rate_limit("SURVEY_LIMIT_PER_CLIENT", "5000 per hour"),
+        "CHECK_LIMIT_PER_CLIENT": rate_limit("CHECK_LIMIT_PER_CLIENT", "10000 per hour"),
         # OWASP's argon2id baseline: 19 MiB, 2 iterations, 1 lane.
         "ARGON2_TIME_COST": 2,
         "ARGON2_MEMORY_COST": 19456,

@@ -269,3 +269,15 @@ def test_with_rate_limiting_off_the_allowances_count_nothing(app):
         assert resident.post_section(number, {name: answers[name] for name in names}).status_code == 302
     assert resident.post_section(len(sections), {name: answers[name] for name in sections[-1]}).status_code == 429
     assert _stored(app) == 4
+
+
+@pytest.mark.parametrize("name", ["SUBMIT_LIMIT_PER_CLIENT", "SURVEY_LIMIT_PER_CLIENT", "CHECK_LIMIT_PER_CLIENT",
+                                  "LOGIN_LIMIT_PER_CLIENT", "LOGIN_LIMIT_PER_ACCOUNT"])
+def test_a_limit_the_limits_library_cannot_read_stops_the_start(monkeypatch, tmp_path, name):
+    from survey import config
+
+    monkeypatch.setenv(name, "lots per hour")
+    with pytest.raises(config.ConfigError, match=name):
+        config.load(tmp_path)
+    monkeypatch.setenv(name, "500 per hour; 3000 per day")
+    assert config.load(tmp_path)[name] == "500 per hour; 3000 per day"
