@@ -1,6 +1,5 @@
 """One localised error page for every HTTP error; JSON for API and check requests."""
 import math
-import time
 
 from flask import jsonify, render_template, request
 from flask_limiter.errors import RateLimitExceeded
@@ -9,7 +8,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import limiter
 from .i18n import _, ngettext
-from .ratelimit import AllowanceUsedUp
+from .ratelimit import AllowanceUsedUp, retry_after
 
 
 def messages():
@@ -51,11 +50,7 @@ def init_app(app):
     @app.errorhandler(RateLimitExceeded)
     def _too_many(error):
         current = limiter.current_limit
-        seconds = 60
-        if current is not None:
-            # reset_at is rounded up by a second; never promise more than the limit's own window.
-            seconds = min(current.reset_at - time.time(), current.limit.get_expiry())
-        return _retry_later(max(1, math.ceil(seconds)))
+        return _retry_later(60 if current is None else retry_after(current.reset_at, current.limit))
 
     @app.errorhandler(AllowanceUsedUp)
     def _allowance_used_up(error):

@@ -181,13 +181,19 @@ class Allowance:
             return True
 
     def _retry_after(self, limit, identifiers):
-        """Whole seconds until ``limit``'s window for this client starts again (never more than the window)."""
+        """Whole seconds until ``limit``'s window for this client starts again (``retry_after``)."""
         try:
             reset_at = self.limiter.limiter.get_window_stats(limit, *identifiers).reset_time
         except Exception:
             log.exception("rate-limit storage failed reading a window")
             reset_at = time.time() + limit.get_expiry()
-        return max(1, math.ceil(min(reset_at - time.time(), limit.get_expiry())))
+        return retry_after(reset_at, limit)
+
+
+def retry_after(reset_at, limit):
+    """Whole seconds, at least one, until ``reset_at`` (when ``limit``'s window starts again), never more than
+    the limit's own window (a reset time may be rounded up by a second)."""
+    return max(1, math.ceil(min(reset_at - time.time(), limit.get_expiry())))
 
 
 class ProcessMemoryStorage(MemoryStorage):
