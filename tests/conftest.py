@@ -61,10 +61,12 @@ def drop_every_table():
     existing.drop_all(bind=db.engine)
 
 
-def demo_app(sqlite_template, directory):
-    """A fresh application holding the demo district: a copy of the template in ``directory``, or PostgreSQL."""
+def demo_app(sqlite_template, directory, **settings):
+    """A fresh application holding the demo district: a copy of the template in ``directory``, or PostgreSQL.
+
+    ``settings`` are configuration values of its own (a rate-limit storage, a limit)."""
     if TEST_DATABASE_URL:
-        app = create_app(_config(_normalise_url(TEST_DATABASE_URL)))
+        app = create_app({**_config(_normalise_url(TEST_DATABASE_URL)), **settings})
         with app.app_context():
             drop_every_table()
             db.create_all()
@@ -72,7 +74,7 @@ def demo_app(sqlite_template, directory):
     else:
         path = directory / "survey.db"
         shutil.copy(sqlite_template, path)
-        app = create_app(_config(f"sqlite:///{path}"))
+        app = create_app({**_config(f"sqlite:///{path}"), **settings})
     with app.app_context():
         limiter.reset()
     return app

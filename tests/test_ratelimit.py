@@ -281,3 +281,32 @@ def test_a_limit_the_limits_library_cannot_read_stops_the_start(monkeypatch, tmp
         config.load(tmp_path)
     monkeypatch.setenv(name, "500 per hour; 3000 per day")
     assert config.load(tmp_path)[name] == "500 per hour; 3000 per day"
+
+
+def test_with_redis_the_residents_allowance_is_kept_in_redis_for_every_process(sqlite_template, tmp_path):
+    # REDIS_URL: the stored-response allowance is counted in Redis, so every worker and instance sees it.
+    import redis
+
+    from .conftest import close_app, demo_app
+    from .system.harness import flush_redis, redis_url, require
+
+    url = require("Redis", redis_url(db_number=12))
+    flush_redis(url)
+    app = demo_app(sqlite_template, tmp_path, RATELIMIT_STORAGE_URI=url, SUBMIT_LIMIT_PER_CLIENT="1 per hour")
+    try:
+        resident = SurveyDriver(app, _resident(app, "192.0.2.90"))
+        assert "/survey/result/" in resident.complete().location
+        client = redis.Redis.from_url(url, socket_timeout=3)
+        try:
+            assert [key for key in client.keys() if b"survey-submit" in key]
+        finally:
+            client.close()
+        answers, sections = right_answers(app)
+        resident.start()
+        for number, names in enumerate(sections[:-1], start=1):
+            resident.post_section(number, {name: answers[name] for name in names})
+        blocked = resident.post_section(len(sections), {name: answers[name] for name in sections[-1]})
+        assert blocked.status_code == 429 and _retry_minutes(blocked) == 60
+    finally:
+        close_app(app)
+        flush_redis(url)
