@@ -35,6 +35,15 @@ def _stored(app):
         return db.session.scalar(select(db.func.count()).select_from(Response))
 
 
+def _submit_another(app, resident):
+    """Start another attempt, answer every part (each saved) and send the last one; return that last answer."""
+    answers, sections = right_answers(app)
+    resident.start()
+    for number, names in enumerate(sections[:-1], start=1):
+        assert resident.post_section(number, {name: answers[name] for name in names}).status_code == 302
+    return resident.post_section(len(sections), {name: answers[name] for name in sections[-1]})
+
+
 def test_stored_submissions_are_limited_per_client_with_a_chinese_429(app):
     app.config["SUBMIT_LIMIT_PER_CLIENT"] = "2 per hour"
     resident = SurveyDriver(app, _resident(app, "198.51.100.7"))
@@ -65,11 +74,7 @@ def test_the_429_page_in_english_says_how_many_minutes(app):
     client.get("/language/en?next=/")
     resident = SurveyDriver(app, client)
     resident.complete()
-    answers, sections = right_answers(app)
-    resident.start()
-    for number, names in enumerate(sections[:-1], start=1):
-        resident.post_section(number, {name: answers[name] for name in names})
-    blocked = resident.post_section(len(sections), {name: answers[name] for name in sections[-1]})
+    blocked = _submit_another(app, resident)
     assert blocked.status_code == 429
     minutes = _retry_minutes(blocked, window=600)
     assert 1 <= minutes <= 10
@@ -263,11 +268,7 @@ def test_with_rate_limiting_off_the_allowances_count_nothing(app):
         limiter.enabled = True
     # Nothing was counted while it was off: the allowance is whole again, and then used up.
     assert "/survey/result/" in resident.complete().location
-    answers, sections = right_answers(app)
-    resident.start()
-    for number, names in enumerate(sections[:-1], start=1):
-        assert resident.post_section(number, {name: answers[name] for name in names}).status_code == 302
-    assert resident.post_section(len(sections), {name: answers[name] for name in sections[-1]}).status_code == 429
+    assert _submit_another(app, resident).status_code == 429
     assert _stored(app) == 4
 
 
@@ -301,11 +302,7 @@ def test_with_redis_the_residents_allowance_is_kept_in_redis_for_every_process(s
             assert [key for key in client.keys() if b"survey-submit" in key]
         finally:
             client.close()
-        answers, sections = right_answers(app)
-        resident.start()
-        for number, names in enumerate(sections[:-1], start=1):
-            resident.post_section(number, {name: answers[name] for name in names})
-        blocked = resident.post_section(len(sections), {name: answers[name] for name in sections[-1]})
+        blocked = _submit_another(app, resident)
         assert blocked.status_code == 429 and _retry_minutes(blocked) == 60
     finally:
         close_app(app)
