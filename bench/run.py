@@ -59,7 +59,7 @@ def parse_args(argv=None):
                              "is slower (quick: 15; full: no limit)")
     parser.add_argument("--rate-probe", type=int,
                         help="responses simulated into the working copy to measure the rate when the database "
-                             "comes from the cache (20,000)")
+                             "comes from the cache (100,000)")
     parser.add_argument("--postgres", default=os.environ.get("DATABASE_URL", ""),
                         help="PostgreSQL server URL (default: DATABASE_URL when it names PostgreSQL)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
@@ -73,8 +73,9 @@ def parse_args(argv=None):
     args.responses = args.responses or (50_000 if quick else 1_000_000)
     args.duration = args.duration or (3 if quick else 10)
     args.build_budget = args.build_budget if args.build_budget is not None else (15 if quick else None)
-    # Enough responses that the command's start (scoring every possible answer once) does not dominate.
-    args.rate_probe = args.rate_probe if args.rate_probe is not None else 20_000
+    # Enough responses that the command's start (scoring every possible answer once) does not dominate, and
+    # five of its batches: with more than one, a second process makes them while the first writes them.
+    args.rate_probe = args.rate_probe if args.rate_probe is not None else 100_000
     args.output = args.output or RESULTS / ("bench-quick.json" if quick else "bench.json")
     if args.no_postgres or not re.match(r"postgres(ql)?(\+\w+)?://", args.postgres or ""):
         args.postgres = ""

@@ -6,18 +6,23 @@ those scored answers: the stored row is exactly what a web submission of the sam
 Rows go to the database in batches through the driver itself (``executemany`` on SQLite, ``COPY`` on
 PostgreSQL), and the rollups are updated in the same transaction as each batch, so the dashboards always
 equal a recount. The counts of a batch are kept per answer (``Counter`` over the answers' numbers) and
-turned into rollup sums once per batch.
+turned into rollup sums once per batch. When there are two batches or more, a forked process makes them
+while this one writes them (``_made``).
 """
 import gc
 import json
+import multiprocessing
 import random
 import secrets
 import time
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from itertools import combinations
 from operator import itemgetter
+from queue import Empty
 
 from sqlalchemy import select
 
@@ -33,6 +38,8 @@ from .stats import rollup
 RESPONSE_COLUMNS = ("public_id", "version_id", "community_id", "participant_hash", "attempt_number", "is_counted",
                     "knowledge_correct", "knowledge_total", "submitted_at", "answers")
 WRONG_TEXTS = ("不知道", "?", "dunno")
+SKIP_OPTIONAL = 0.3  # the chance that a synthetic resident leaves an optional item unanswered
+_BELOW_ONE = 1.0 - 2.0 ** -53
 SQLITE_CACHE_KIB = 131072
 PREFIX_DIGITS = 13
 _last_prefix = 0
@@ -92,19 +99,37 @@ def menus(version, keys=None):
 
 def answer_as(menu_list, rng, skill):
     """The numbers of the answers of one synthetic resident who knows each fact (or leans positive) with
-    chance ``skill``, in item id order."""
+    chance ``skill``, in item id order.
+
+    One uniform draw decides each item: where it falls picks skipping it (an optional item, chance
+    ``SKIP_OPTIONAL``), the right answer or any answer, and the rest of it, stretched back to [0, 1),
+    picks which one. That is the distribution of one draw per choice, at a third of the draws.
+    """
     chosen, draw, lean = [], rng.random, 0.5 + skill / 2
+    append = chosen.append
     for menu in menu_list:
-        if not menu.required and draw() < 0.3:
-            continue
+        u = draw()
+        if not menu.required:
+            if u < SKIP_OPTIONAL:
+                continue
+            u = _stretched((u - SKIP_OPTIONAL) / (1 - SKIP_OPTIONAL))
         right = menu.right
-        if right and draw() < (skill if menu.knowledge else lean):
-            chosen.append(right[int(draw() * len(right))])
-        else:
-            sizes = menu.sizes
-            group = sizes[int(draw() * len(sizes))]
-            chosen.append(group[int(draw() * len(group))])
+        if right:
+            chance = skill if menu.knowledge else lean
+            if u < chance:
+                append(right[int(_stretched(u / chance) * len(right))])
+                continue
+            u = _stretched((u - chance) / (1 - chance))
+        sizes = menu.sizes
+        u *= len(sizes)
+        group = sizes[int(u)]
+        append(group[int((u - int(u)) * len(group))])
     return chosen
+
+
+def _stretched(u):
+    """``u`` kept below 1 (a division of a number below 1 by a little more can round up to 1.0)."""
+    return u if u < 1.0 else _BELOW_ONE
 
 
 class _Writer:
@@ -131,16 +156,14 @@ class _Writer:
             marks = ", ".join("?" * len(columns))
             driver.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608
 
-    def timestamp(self, moment):
-        """``moment`` as the driver takes it (survey.sqltext: on SQLite, the text SQLAlchemy's DateTime stores)."""
-        return moment if self.postgres else sqltext.stored(self.connection.dialect, moment)
-
 
 def simulate_responses(count, community=None, seed=None, days=30, retake_share=0.15, batch_size=20000):
     """Store ``count`` synthetic responses over ``days`` past days; return the number stored.
 
     About ``retake_share`` of them are retakes by earlier synthetic participants (practice attempts,
-    with a better chance of knowing each fact).
+    with a better chance of knowing each fact). When there is more than one batch, a second process
+    (forked) makes the batches while this one writes them: the two halves of the work take about as
+    long, so on two cores the run takes about half the time, and the data is the same for a seed.
     """
     version = current_version()
     if version is None:
@@ -148,61 +171,138 @@ def simulate_responses(count, community=None, seed=None, days=30, retake_share=0
     communities = [community.id] if community is not None else db.session.scalars(select(Community.id)).all()
     if not communities:
         raise ValueError("no communities")
-    rng = random.Random(seed)
-    skills = {community_id: rng.uniform(0.45, 0.9) for community_id in communities}
-    menu_list, table = menus(version)
+    timestamp = partial(sqltext.stored, db.session.connection().dialect)
+    plan = _Plan(version.id, communities, *menus(version), random.Random(seed), days, retake_share, batch_size,
+                 timestamp, day_finder())
+    stored = 0
+    # A batch is a million small acyclic objects that reference counting frees; the cyclic collector
+    # would only rescan them again and again (a third of the run time), so it waits until the end
+    # (in the forked maker too: it starts with the collector as this process has it).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with _made(plan, count) as batches:
+            for rows, days_sums, item_sums, before, after in batches:
+                _Writer().insert("response", RESPONSE_COLUMNS, rows)
+                rollup.add_sums(days_sums, item_sums)
+                rollup.add_gain_change(version.id, before, after)
+                db.session.commit()
+                stored += len(rows)
+    finally:
+        if collecting:
+            gc.enable()
+    return stored
+
+
+@dataclass
+class _Plan:
+    """What making the batches needs; nothing in it touches the database."""
+
+    version_id: int
+    communities: list
+    menu_list: list
+    table: list
+    rng: random.Random
+    days: int
+    retake_share: float
+    batch_size: int
+    timestamp: object  # naive UTC datetime -> what the driver takes (sqltext.stored)
+    local_day: object  # naive UTC datetime -> the district's day (localtime.day_finder)
+
+
+def _make(plan, count):
+    """Yield the batches of ``count`` responses: (rows to insert in RESPONSE_COLUMNS' order, day sums, item
+    sums, learning-gain contributions of the batch's retakers before the batch, and after it)."""
+    rng, draw = plan.rng, plan.rng.random
+    skills = {community_id: rng.uniform(0.45, 0.9) for community_id in plan.communities}
+    menu_list, table, communities = plan.menu_list, plan.table, plan.communities
     packed = [answer.packed for answer in table]
     correct = [int(answer.correct) for answer in table]
     scored = [int(answer.stored[2] is not None) for answer in table]
     knowledge_total = sum(1 for menu in menu_list if menu.knowledge)
     # Submissions follow each other through the ``days`` up to now (a campaign's responses arrive over
     # time, and a retake after the first attempt), each at a random moment of its own slot.
-    step, draw = timedelta(days=days) / count, rng.random
-    start = utcnow() - timedelta(days=days)
+    step = timedelta(days=plan.days) / count
+    start = utcnow() - timedelta(days=plan.days)
     # [hash, community id, attempts so far, first score, latest score]: every attempt of these participants
     # is made here, so their learning gain is known without reading it back.
     participants = []
-    stored = 0
-    # A batch is a million small acyclic objects that reference counting frees; the cyclic collector
-    # would only rescan them again and again (a third of the run time), so it waits until the end.
-    collecting = gc.isenabled()
-    gc.disable()
+    made = 0
+    while made < count:
+        batch, size = [], min(plan.batch_size, count - made)
+        before, retakers = {}, {}  # hash -> the participant before this batch's retakes, and after
+        public_ids, hashes = _synthetic_keys(32, size), _synthetic_keys(64, size)
+        for _ in range(size):
+            if participants and draw() < plan.retake_share:
+                participant = participants[int(draw() * len(participants))]
+                if participant[0] not in before:
+                    before[participant[0]] = participant.copy()
+                    retakers[participant[0]] = participant
+                participant[2] += 1
+                attempt = participant[2]
+                skill = min(0.98, skills[participant[1]] + 0.1 * (attempt - 1))
+            else:
+                participant = [next(hashes), communities[int(draw() * len(communities))], 1, None, None]
+                participants.append(participant)
+                attempt, skill = 1, skills[participant[1]]
+            numbers = answer_as(menu_list, rng, skill)
+            right = sum(map(correct.__getitem__, numbers))
+            participant[4] = right / knowledge_total if knowledge_total else None
+            if attempt == 1:
+                participant[3] = participant[4]
+            batch.append((next(public_ids), participant[0], participant[1], attempt,
+                          start + step * (made + len(batch) + draw()), numbers,
+                          "[" + ",".join(map(packed.__getitem__, numbers)) + "]",
+                          right, sum(map(scored.__getitem__, numbers))))
+        made += size
+        yield (*_sums(plan, knowledge_total, batch), _gains(before), _gains(retakers))
+        if len(participants) > 200_000:
+            participants = participants[-100_000:]
+
+
+@contextmanager
+def _made(plan, count):
+    """The batches of ``_make``: from a forked process when there are two or more, else made here."""
+    if count <= plan.batch_size or "fork" not in multiprocessing.get_all_start_methods():
+        yield _make(plan, count)
+        return
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=2)  # the maker stays at most two batches ahead of the writer
+    maker = context.Process(target=_send, args=(plan, count, queue), name="simulate-maker", daemon=True)
+    maker.start()
     try:
-        while stored < count:
-            batch, size = [], min(batch_size, count - stored)
-            before, retakers = {}, {}  # hash -> the participant before this batch's retakes, and after
-            public_ids, hashes = _synthetic_keys(32, size), _synthetic_keys(64, size)
-            for _ in range(size):
-                if participants and draw() < retake_share:
-                    participant = participants[int(draw() * len(participants))]
-                    if participant[0] not in before:
-                        before[participant[0]] = participant.copy()
-                        retakers[participant[0]] = participant
-                    participant[2] += 1
-                    attempt = participant[2]
-                    skill = min(0.98, skills[participant[1]] + 0.1 * (attempt - 1))
-                else:
-                    participant = [next(hashes), communities[int(draw() * len(communities))], 1, None, None]
-                    participants.append(participant)
-                    attempt, skill = 1, skills[participant[1]]
-                numbers = answer_as(menu_list, rng, skill)
-                right = sum(map(correct.__getitem__, numbers))
-                participant[4] = right / knowledge_total if knowledge_total else None
-                if attempt == 1:
-                    participant[3] = participant[4]
-                batch.append((next(public_ids), participant[0], participant[1], attempt,
-                              start + step * (stored + len(batch) + draw()), numbers,
-                              "[" + ",".join(map(packed.__getitem__, numbers)) + "]",
-                              right, sum(map(scored.__getitem__, numbers))))
-            stored += _store(_Writer(), version.id, knowledge_total, table, batch)
-            rollup.add_gain_change(version.id, _gains(before), _gains(retakers))
-            db.session.commit()
-            if len(participants) > 200_000:
-                participants = participants[-100_000:]
+        yield _received(queue, maker)
     finally:
-        if collecting:
-            gc.enable()
-    return stored
+        if maker.is_alive():
+            maker.terminate()
+        maker.join()
+
+
+def _send(plan, count, queue):
+    """The maker process: every batch into ``queue``, then ``None``; or the error that stopped it."""
+    try:
+        for batch in _make(plan, count):
+            queue.put(batch)
+    except BaseException as error:  # noqa: BLE001 (handed to the writer, which raises it)
+        queue.put(RuntimeError(f"making synthetic responses failed: {error!r}"))
+    else:
+        queue.put(None)
+
+
+def _received(queue, maker):
+    while True:
+        try:
+            batch = queue.get(timeout=5)
+        except Empty:
+            if maker.is_alive():
+                continue
+            raise RuntimeError(f"the process making synthetic responses stopped (exit code {maker.exitcode})") \
+                from None
+        if batch is None:
+            return
+        if isinstance(batch, Exception):
+            raise batch
+        yield batch
 
 
 def _synthetic_keys(length, count):
@@ -230,18 +330,19 @@ def _gains(participants):
             if attempts >= 2 and first is not None and latest is not None}
 
 
-def _store(writer, version_id, knowledge_total, table, batch):
-    """Insert one batch of responses (answers packed in each), and add them to the daily and item rollups."""
+def _sums(plan, knowledge_total, batch):
+    """(The batch's rows to insert, its daily and item rollup sums)."""
+    version_id, timestamp = plan.version_id, plan.timestamp
     # In participant order (stable: a participant's attempts keep their order, so the latest has the
     # highest id): the inserts then walk the participant indexes instead of jumping about them.
-    writer.insert("response", RESPONSE_COLUMNS, sorted([
+    rows = sorted([
         (public_id, version_id, community_id, participant, attempt, attempt == 1, correct, knowledge_total,
-         writer.timestamp(submitted_at), answers)
+         timestamp(submitted_at), answers)
         for public_id, participant, community_id, attempt, submitted_at, _, answers, correct, _ in batch
-    ], key=itemgetter(3)))
+    ], key=itemgetter(3))
     days = defaultdict(lambda: dict.fromkeys(rollup.DAY_SUMS, 0))
     chosen = defaultdict(Counter)  # community id -> how often each answer (by number) was given
-    local_day = day_finder()  # the district's day, as the web path counts it (rollup.counted_sums)
+    local_day = plan.local_day  # the district's day, as the web path counts it (rollup.counted_sums)
     for _, _, community_id, attempt, submitted_at, numbers, _, correct, given in batch:
         if attempt != 1:
             continue
@@ -253,7 +354,7 @@ def _store(writer, version_id, knowledge_total, table, batch):
     items = defaultdict(lambda: dict.fromkeys(rollup.ITEM_SUMS, 0))
     for community_id, tally in chosen.items():
         for number, times in tally.items():
-            item_id, _, is_correct, is_positive = table[number].stored
+            item_id, _, is_correct, is_positive = plan.table[number].stored
             sums = items[(version_id, community_id, item_id)]
             sums["answered"] += times
             if is_correct is not None:
@@ -262,5 +363,4 @@ def _store(writer, version_id, knowledge_total, table, batch):
             if is_positive is not None:
                 sums["rated"] += times
                 sums["positive"] += times if is_positive else 0
-    rollup.add_sums(days, items)
-    return len(batch)
+    return rows, dict(days), dict(items)  # plain dicts: the batch is pickled to the writer
