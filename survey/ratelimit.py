@@ -1,4 +1,10 @@
-"""Rate-limit keys: a salted hash of the client address that changes every day and is never stored."""
+"""Rate limits: their keys, the residents' allowances, and how long a refusal asks to wait.
+
+- Keys: a salted hash of the client address that changes every day and is never stored (``client_key``).
+- ``Allowance``: a resident's allowance of stored responses, used up only by what the site actually
+  stores, and refused with ``AllowanceUsedUp`` (a 429 saying when to come back).
+- ``retry_after``: the wait a 429 asks for, the same for Flask-Limiter's limits and the allowances.
+"""
 import hashlib
 import hmac
 import logging
@@ -139,7 +145,7 @@ class Allowance:
     def _limits(self):
         """``(limits, identifiers)`` for this request, or None when the allowance does not apply."""
         config = current_app.config
-        if not self.limiter.enabled or not config.get("RESIDENT_LIMITS_ENABLED", True):
+        if not self.limiter.enabled or residents_exempt():
             return None
         return _parsed(config[self.config_name]), (config.get("RATELIMIT_KEY_PREFIX") or "", client_key(), self.scope)
 
