@@ -574,3 +574,35 @@ def test_a_read_that_fails_leaves_the_next_one_a_fresh_connection(steady, auth, 
             reads.first(broken)
     assert reads._kept.connection is None and kept.invalidated
     assert client.get(DASHBOARD).status_code == 200
+
+
+# --- Both engines: fixed statements sent through the driver ---------------------------------------------------
+
+
+def test_a_fixed_read_gives_what_sqlalchemy_gives_by_position_and_by_name(steady, auth, client):
+    auth.as_role("community")
+    with steady.app_context():
+        session_id = db.session.scalar(select(StaffSession.id))
+        db.session.remove()
+        fast = reads.first(services._LIVE_SESSION, {"session_id": session_id})
+        assert not db.session.info.get(reads._IN_TRANSACTION)  # it went on the kept connection
+        slow = db.session.execute(services._LIVE_SESSION.statement, {"session_id": session_id}).first()
+        db.session.rollback()
+    assert tuple(fast) == tuple(slow) and fast._fields == tuple(slow._fields)
+    # SQLite stores times as text and booleans as integers: they come back as Python's own types.
+    assert [type(value) for value in fast] == [type(value) for value in slow]
+    assert fast.username == "community" and fast.is_active is True and fast.last_login_at.year >= 2026
+    assert fast.stamp_newest == slow.stamp_newest
+
+
+def test_a_fixed_read_refuses_a_missing_value_and_a_failing_one_leaves_a_fresh_connection(steady, auth, client):
+    auth.as_role("community")
+    assert client.get(DASHBOARD).status_code == 200
+    kept = reads._kept.connection
+    with steady.app_context():
+        with pytest.raises(ValueError, match="session_id"):
+            reads.first(services._LIVE_SESSION, {})
+        with pytest.raises(DBAPIError):
+            reads.first(reads.Fixed(select(text("no_such_column")).select_from(StaffUser)))
+    assert reads._kept.connection is None and kept.invalidated
+    assert client.get(DASHBOARD).status_code == 200

@@ -96,12 +96,12 @@ def own_tokens(staff_id):
 # Built once; run for every API request: the token and its staff member in one row, with the stats cache's
 # stamp (a cached answer then costs this one statement: survey.stats.cache).
 _STAFF_COLUMNS = reads.columns(StaffUser, prefix="staff_")
-_BY_HASH = stats_cache.with_stamp(
+_BY_HASH = reads.Fixed(stats_cache.with_stamp(
     select(ApiToken.__table__.c.id, ApiToken.__table__.c.revoked_at, ApiToken.__table__.c.last_used_at,
            *(column for _key, column in _STAFF_COLUMNS))
     .select_from(ApiToken.__table__.join(StaffUser.__table__))
     .where(ApiToken.__table__.c.token_hash == bindparam("token_hash"))
-)
+))
 
 
 def authenticate(secret):

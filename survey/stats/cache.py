@@ -126,7 +126,7 @@ def _stamp_columns():
 
 # Built once: building the statement cost more than running it (about 30 µs on SQLite).
 STAMP_COLUMNS = _stamp_columns()
-_STAMP = select(*STAMP_COLUMNS)
+_STAMP = reads.Fixed(select(*STAMP_COLUMNS))
 
 
 def data_stamp():
