@@ -103,7 +103,8 @@ def answer_as(menu_list, rng, skill):
 
     One uniform draw decides each item: where it falls picks skipping it (an optional item, chance
     ``SKIP_OPTIONAL``), the right answer or any answer, and the rest of it, stretched back to [0, 1),
-    picks which one. That is the distribution of one draw per choice, at a third of the draws.
+    picks which one. That is the distribution of one draw per choice, at less than half the draws (3.4
+    against 7.3 million for 100,000 residents of the demo questionnaire).
     """
     chosen, draw, lean = [], rng.random, 0.5 + skill / 2
     append = chosen.append
