@@ -119,6 +119,8 @@ class Fixed:
         form = self._forms.get(dialect.name)
         if form is None:
             compiled = self.statement.compile(dialect=dialect)
+            if any(bind.expanding or bind.literal_execute for bind in compiled.binds.values()):
+                raise ValueError("a Fixed statement takes no IN list or value written in when it runs")
             columns = self.statement.selected_columns
             binds = {name: processor for name, bind in compiled.binds.items()
                      if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}

@@ -291,6 +291,7 @@ def _send(plan, count, queue):
 
 
 def _received(queue, maker):
+    """The batches the maker sends, until its ``None``; its error raised here; an error too if it dies."""
     while True:
         try:
             batch = queue.get(timeout=5)

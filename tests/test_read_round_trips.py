@@ -602,6 +602,8 @@ def test_a_fixed_read_refuses_a_missing_value_and_a_failing_one_leaves_a_fresh_c
     with steady.app_context():
         with pytest.raises(ValueError, match="session_id"):
             reads.first(services._LIVE_SESSION, {})
+        with pytest.raises(ValueError, match="IN list"):  # its SQL would only be complete when it runs
+            reads.first(reads.Fixed(select(StaffUser.id).where(StaffUser.id.in_([1, 2]))))
         with pytest.raises(DBAPIError):
             reads.first(reads.Fixed(select(text("no_such_column")).select_from(StaffUser)))
     assert reads._kept.connection is None and kept.invalidated
