@@ -136,6 +136,19 @@ def csrf_token(html):
     return match.group(1)
 
 
+def forged(signed):
+    """``signed`` (an itsdangerous token) with one character of its signature changed, so it no longer verifies.
+
+    The signature's last character carries base64 padding bits, so changing it, or writing over its end, can
+    leave the signature's bytes as they were (1 time in about a thousand); a character in its middle cannot.
+    """
+    head, _, signature = signed.rpartition(".")
+    assert head and len(signature) > 2, "not a signed token"
+    middle = len(signature) // 2
+    swapped = "B" if signature[middle] == "A" else "A"
+    return f"{head}.{signature[:middle]}{swapped}{signature[middle + 1:]}"
+
+
 def right_answers(app, wrong_item_ids=()):
     """Form data answering every item correctly (or positively), except the listed items answered wrong."""
     with app.app_context():

@@ -11,7 +11,7 @@ from survey.communities_admin import services
 from survey.communities_admin.views import bp
 from survey.extensions import db
 from survey.models import AuditEntry, Community, CommunityTranslation, Street, StreetTranslation
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, forged
 
 EN = {"Accept-Language": "en-US,en;q=0.9"}
 BASE = "/admin/communities"
@@ -413,7 +413,7 @@ def test_forged_or_foreign_payload_is_400(app, admin, make_staff, client):
     preview = upload(admin, csv_bytes(*GOOD_ROWS[1:]))
     payload = payload_of(preview.text)
     before = snapshot(app)
-    assert confirm(admin, preview.text, payload=payload[:-3] + "xyz").status_code == 400
+    assert confirm(admin, preview.text, payload=forged(payload)).status_code == 400
     with app.test_request_context():
         other = services.sign_rows([], staff_id=99999)
     assert confirm(admin, preview.text, payload=other).status_code == 400
