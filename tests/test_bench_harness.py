@@ -111,8 +111,9 @@ def test_a_slow_database_widens_the_floors_of_its_own_times_and_rates_only():
     engine whose baselines ran at full speed keeps the plain floors."""
     slow_disk = _result(1, 10, 30000, insert_rps=325.0)
     slow_disk["engines"]["postgresql"] = _result(1, 10, 30000)["engines"]["sqlite"]
-    slow_disk["engines"]["sqlite"]["baselines"] = {"insert_sqlite": {"rps": 325.0}}
-    slow_disk["engines"]["postgresql"]["baselines"] = {"insert_postgresql": {"rps": 1300.0}}
+    figures = {"p50_ms": 5.0, "p99_ms": 50.0, "bytes_per_request": 1024}
+    slow_disk["engines"]["sqlite"]["baselines"] = {"insert_sqlite": dict(figures, rps=325.0)}
+    slow_disk["engines"]["postgresql"]["baselines"] = {"insert_postgresql": dict(figures, rps=1300.0)}
     slow_disk["engines"]["sqlite"]["database"]["simulate"]["rate"] = 4000  # below 10,000, above 10,000 / 4
     slow_disk["engines"]["postgresql"]["database"]["simulate"]["rate"] = 4000
     checks = {(check["engine"], check["name"]): check for check in targets(slow_disk)}
@@ -122,6 +123,11 @@ def test_a_slow_database_widens_the_floors_of_its_own_times_and_rates_only():
     assert checks["postgresql", "community dashboard p50"]["floor"] == 40
     assert checks["sqlite", "raw export peak memory"]["floor"] == 400
     assert checks["sqlite", "survey page GET ÷ bare template page"]["floor"] == 0.35
+    slow_disk["targets"] = list(checks.values())
+    for engine in slow_disk["engines"].values():
+        engine["scenarios"]["submission"].update(stored=1000, requests=1000)
+    assert ("reference (hello 4,200, template page 2,000, insert 1,300 req/s): sqlite 4×, postgresql 1×"
+            in table(slow_disk))
 
 
 def test_the_simulate_rate_of_a_small_quick_build_is_printed_but_never_fails_ci():
