@@ -1,4 +1,5 @@
 """gunicorn settings, read by ``make run`` and production; every value can be overridden from the environment."""
+
 import multiprocessing
 import os
 

@@ -12,6 +12,7 @@ product sets, so the insert baseline is not slowed by a rollback journal the pro
 
     BASELINE_SQLITE_PATH=/tmp/x.db gunicorn -c gunicorn.conf.py --chdir bench baseline_app:app
 """
+
 import os
 
 from flask import Flask, render_template, request
@@ -59,8 +60,10 @@ class PgEntry(db.Model):
 
 
 SECTIONS = [
-    {"title": f"Section {number}",
-     "items": [f"Question {number}.{index}: which of these is right?" for index in range(5)]}
+    {
+        "title": f"Section {number}",
+        "items": [f"Question {number}.{index}: which of these is right?" for index in range(5)],
+    }
     for number in range(1, 4)
 ]
 

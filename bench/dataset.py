@@ -8,6 +8,7 @@ never leak into the next run. On PostgreSQL the golden database is a separate da
 ``DATABASE_URL`` names (``civic_bench_<key>``) and the copy is ``CREATE DATABASE … TEMPLATE``; the
 database named in ``DATABASE_URL`` itself is never written.
 """
+
 import hashlib
 import json
 import os
@@ -49,8 +50,9 @@ def product_env(url, **extra):
 
 def flask(url, *args, stdin=None, check=True):
     """Run ``flask --app app ARGS`` on database ``url``; return the completed process."""
-    result = subprocess.run([*FLASK, *args], cwd=ROOT, env=product_env(url), input=stdin, capture_output=True,
-                            text=True, check=False)
+    result = subprocess.run(
+        [*FLASK, *args], cwd=ROOT, env=product_env(url), input=stdin, capture_output=True, text=True, check=False
+    )
     if check and result.returncode:
         raise RuntimeError(f"flask {' '.join(args)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
     return result
@@ -65,8 +67,12 @@ def simulate(url, count, seed):
     if not match:
         raise RuntimeError(f"unexpected simulate-responses output: {output!r}")
     stored, seconds = int(match.group(1)), float(match.group(2))
-    return {"count": stored, "seconds": round(seconds, 2), "rate": round(stored / seconds) if seconds else None,
-            "wall_seconds": round(wall, 2)}
+    return {
+        "count": stored,
+        "seconds": round(seconds, 2),
+        "rate": round(stored / seconds) if seconds else None,
+        "wall_seconds": round(wall, 2),
+    }
 
 
 def _schema_and_content(url, communities):
@@ -98,7 +104,7 @@ def sqlalchemy_url(url):
     """The URL with the driver the product uses (psycopg 3 for PostgreSQL)."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -117,15 +123,21 @@ def build(url, responses, communities, budget=None, log=print):
         fits = probe + int(rate * max(0.0, budget - runs[-1]["wall_seconds"]))
         target = min(responses, max(probe, fits // 1000 * 1000))
         if target < responses:
-            log(f"  simulate-responses runs at {rate}/s: building {target:,} responses instead of {responses:,} "
-                f"to stay within {budget:.0f} s")
+            log(
+                f"  simulate-responses runs at {rate}/s: building {target:,} responses instead of {responses:,} "
+                f"to stay within {budget:.0f} s"
+            )
     done = sum(run["count"] for run in runs)
     if target > done:
         runs.append(simulate(url, target - done, seed=2))
     stored = sum(run["count"] for run in runs)
     seconds = sum(run["seconds"] for run in runs)
-    return {"requested": responses, "stored": stored, "seconds": round(seconds, 2),
-            "rate": round(stored / seconds) if seconds else None}
+    return {
+        "requested": responses,
+        "stored": stored,
+        "seconds": round(seconds, 2),
+        "rate": round(stored / seconds) if seconds else None,
+    }
 
 
 class SqliteStore:

@@ -1,4 +1,5 @@
 """Serving and loading: gunicorn with the repo's config on loopback, wrk as the separate load process."""
+
 import http.client
 import json
 import os
@@ -48,8 +49,9 @@ class Server:
             command += ["--chdir", str(self.chdir)]
         env = dict(self.env, BIND=f"127.0.0.1:{self.port}")
         self.log = self.log_path.open("w")
-        self.process = subprocess.Popen([*command, self.app], cwd=ROOT, env=env, stdout=self.log,
-                                        stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [*command, self.app], cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -125,19 +127,26 @@ def wrk_path():
 
 def run_wrk(url, script, seconds, connections=CONNECTIONS, threads=2, headers=(), args=()):
     """Run wrk against ``url`` for ``seconds``; return the parsed JSON of bench/wrk/report.lua plus rates."""
-    command = [wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-               "-s", str(WRK_DIR / script)]
+    command = [
+        wrk_path(),
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(WRK_DIR / script),
+    ]
     for header in headers:
         command += ["-H", header]
     command.append(url)
     if args:
         command += ["--", *map(str, args)]
-    result = subprocess.run(command, capture_output=True, text=True, check=False,
-                            env=dict(os.environ, LANG="C"))
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=dict(os.environ, LANG="C"))
     line = next((line for line in result.stdout.splitlines() if line.startswith("BENCH_JSON ")), None)
     if result.returncode or line is None:
         raise RuntimeError(f"wrk failed ({result.returncode}): {result.stdout}{result.stderr}")
-    raw = json.loads(line[len("BENCH_JSON "):])
+    raw = json.loads(line[len("BENCH_JSON ") :])
     seconds_run = raw["duration_us"] / 1e6
     errors = {key: value for key, value in raw["errors"].items() if value and key != "status"}  # statuses: below
     return {

@@ -12,6 +12,7 @@ the workers with SIGKILL after N acknowledged submissions, restarts like a deplo
 Prints one line of counts per database and writes bench/results/load.json. Loopback only; every request
 has a timeout and each run a deadline. Exits 1 when anything was lost, doubled or answered with a 5xx.
 """
+
 import argparse
 import json
 import secrets
@@ -47,12 +48,16 @@ def run_one(database, args, workdir):
         if args.kill_after:
             stop = threading.Event()
             plan = LoadPlan(submissions=args.submissions, concurrency=args.concurrency, deadline=args.deadline)
-            load = threading.Thread(target=run_load, args=([server.base_url], plan),
-                                    kwargs={"tally": tally, "stop": stop, "residents": residents})
+            load = threading.Thread(
+                target=run_load,
+                args=([server.base_url], plan),
+                kwargs={"tally": tally, "stop": stop, "residents": residents},
+            )
             load.start()
             # Kill once enough are acknowledged and some final submissions are on their way.
-            while (len(tally.acknowledged) < args.kill_after or tally.sent - len(tally.acknowledged) < 3) \
-                    and load.is_alive():
+            while (
+                len(tally.acknowledged) < args.kill_after or tally.sent - len(tally.acknowledged) < 3
+            ) and load.is_alive():
                 time.sleep(0.01)
             stop.set()  # from now on a dropped connection ends a resident quietly
             killed = server.kill9()
@@ -68,22 +73,43 @@ def run_one(database, args, workdir):
                 resident.resume()
             record["resubmitted_after_kill"] = len(cut_off)
             remaining = max(0, args.submissions - tally.sent)
-            run_load([server.base_url], LoadPlan(submissions=remaining, concurrency=args.concurrency,
-                                                 deadline=args.deadline, seed=2), tally=tally, residents=residents)
+            run_load(
+                [server.base_url],
+                LoadPlan(submissions=remaining, concurrency=args.concurrency, deadline=args.deadline, seed=2),
+                tally=tally,
+                residents=residents,
+            )
         else:
-            run_load([server.base_url], LoadPlan(submissions=args.submissions, concurrency=args.concurrency,
-                                                 deadline=args.deadline), tally=tally, residents=residents)
+            run_load(
+                [server.base_url],
+                LoadPlan(submissions=args.submissions, concurrency=args.concurrency, deadline=args.deadline),
+                tally=tally,
+                residents=residents,
+            )
         elapsed = time.monotonic() - started
         count = verify(database, secret_key, tally, residents)
         checked, output = stats_check(server)
     finally:
         server.stop()
-    record.update(sent=count.sent, acknowledged=count.acknowledged, stored=count.stored, lost=count.lost,
-                  doubled=count.doubled, server_errors=count.server_errors, requests=tally.requests,
-                  seconds=round(elapsed, 1), submissions_per_second=round(count.acknowledged / elapsed, 2),
-                  stats_check=checked, problems=count.problems[:20], journey_errors=tally.journey_errors[:20])
-    print(f"{count.line()} in {elapsed:.0f}s ({count.acknowledged / elapsed:.1f} submissions/s, "
-          f"{tally.requests} requests); stats check: {output}", flush=True)
+    record.update(
+        sent=count.sent,
+        acknowledged=count.acknowledged,
+        stored=count.stored,
+        lost=count.lost,
+        doubled=count.doubled,
+        server_errors=count.server_errors,
+        requests=tally.requests,
+        seconds=round(elapsed, 1),
+        submissions_per_second=round(count.acknowledged / elapsed, 2),
+        stats_check=checked,
+        problems=count.problems[:20],
+        journey_errors=tally.journey_errors[:20],
+    )
+    print(
+        f"{count.line()} in {elapsed:.0f}s ({count.acknowledged / elapsed:.1f} submissions/s, "
+        f"{tally.requests} requests); stats check: {output}",
+        flush=True,
+    )
     return record
 
 
@@ -113,12 +139,20 @@ def main():
                 finally:
                     database.drop()
     Path(args.output).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.output).write_text(json.dumps({"runs": records, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ",
-                                                                                   time.gmtime())}, indent=2))
-    bad = [record for record in records
-           if record["lost"] or record["doubled"] or record["server_errors"] or record["problems"]
-           or record["journey_errors"] or not record["stats_check"]
-           or (not args.kill_after and record["acknowledged"] != record["sent"])]
+    Path(args.output).write_text(
+        json.dumps({"runs": records, "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}, indent=2)
+    )
+    bad = [
+        record
+        for record in records
+        if record["lost"]
+        or record["doubled"]
+        or record["server_errors"]
+        or record["problems"]
+        or record["journey_errors"]
+        or not record["stats_check"]
+        or (not args.kill_after and record["acknowledged"] != record["sent"])
+    ]
     sys.exit(1 if bad else 0)
 
 

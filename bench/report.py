@@ -61,12 +61,32 @@ def _target(name, engine, value, op, goal, unit, note="", scale=1.0):
     """
     floor = round(goal / 2 / scale if op == ">=" else goal * 2 * scale, 3)
     if value is None:
-        return {"name": name, "engine": engine, "value": None, "op": op, "goal": goal, "unit": unit,
-                "result": "FAIL", "below_half": True, "floor": floor, "note": note or "not measured"}
+        return {
+            "name": name,
+            "engine": engine,
+            "value": None,
+            "op": op,
+            "goal": goal,
+            "unit": unit,
+            "result": "FAIL",
+            "below_half": True,
+            "floor": floor,
+            "note": note or "not measured",
+        }
     met = value >= goal if op == ">=" else value <= goal
     below_half = value < floor if op == ">=" else value > floor
-    return {"name": name, "engine": engine, "value": value, "op": op, "goal": goal, "unit": unit,
-            "result": "PASS" if met else "FAIL", "below_half": below_half, "floor": floor, "note": note}
+    return {
+        "name": name,
+        "engine": engine,
+        "value": value,
+        "op": op,
+        "goal": goal,
+        "unit": unit,
+        "result": "PASS" if met else "FAIL",
+        "below_half": below_half,
+        "floor": floor,
+        "note": note,
+    }
 
 
 def baseline_of(result, engine, scenario):
@@ -102,17 +122,34 @@ def targets(result):
 
         export = data.get("export") or {}
         checks += [
-            _target("survey page GET ÷ bare template page", engine, ratio(result, engine, "survey_page"), ">=", 0.70,
-                    "×"),
+            _target(
+                "survey page GET ÷ bare template page", engine, ratio(result, engine, "survey_page"), ">=", 0.70, "×"
+            ),
             _target("submission POST ÷ bare insert", engine, ratio(result, engine, "submission"), ">=", 0.50, "×"),
             _target("submission POST p99", engine, latency("submission", "p99_ms"), "<=", 100, "ms", scale=slower),
-            _target("community dashboard p50", engine, latency("community_dashboard", "p50_ms"), "<=", 20, "ms",
-                    scale=slower),
+            _target(
+                "community dashboard p50",
+                engine,
+                latency("community_dashboard", "p50_ms"),
+                "<=",
+                20,
+                "ms",
+                scale=slower,
+            ),
             _target("community stats API p50", engine, latency("stats_api", "p50_ms"), "<=", 20, "ms", scale=slower),
-            _target("district ranking p50", engine, latency("district_ranking", "p50_ms"), "<=", 100, "ms",
-                    scale=slower),
-            _target("raw export time", engine, export.get("seconds"), "<=", 60, "s",
-                    f"{export.get('responses', 0):,} responses", scale=slower),
+            _target(
+                "district ranking p50", engine, latency("district_ranking", "p50_ms"), "<=", 100, "ms", scale=slower
+            ),
+            _target(
+                "raw export time",
+                engine,
+                export.get("seconds"),
+                "<=",
+                60,
+                "s",
+                f"{export.get('responses', 0):,} responses",
+                scale=slower,
+            ),
             _target("raw export peak memory", engine, export.get("peak_mb"), "<=", 200, "MB"),
             _simulate_target(engine, data["database"]["simulate"], slower),
         ]
@@ -129,8 +166,16 @@ STEADY_SIMULATE_COUNT = 100_000
 def _simulate_target(engine, simulate, slower):
     """The simulate rate's target; measured over fewer than ``STEADY_SIMULATE_COUNT`` responses (a quick build)
     it is ``advisory``: printed with its floor, never failing CI, since its rate is mostly fixed costs."""
-    check = _target("simulate-responses rate", engine, simulate.get("rate"), ">=", 20000, "/s",
-                    simulate.get("source", ""), scale=slower)
+    check = _target(
+        "simulate-responses rate",
+        engine,
+        simulate.get("rate"),
+        ">=",
+        20000,
+        "/s",
+        simulate.get("source", ""),
+        scale=slower,
+    )
     count = simulate.get("count")
     if count is not None and count < STEADY_SIMULATE_COUNT and check["value"] is not None:
         check["advisory"] = f"{count:,} responses: too few for a steady rate"
@@ -164,8 +209,10 @@ def harness_failures(result):
 
 
 def _row(cells, widths):
-    return "  ".join(str(cell).rjust(width) if index else str(cell).ljust(width)
-                     for index, (cell, width) in enumerate(zip(cells, widths, strict=True)))
+    return "  ".join(
+        str(cell).rjust(width) if index else str(cell).ljust(width)
+        for index, (cell, width) in enumerate(zip(cells, widths, strict=True))
+    )
 
 
 def table(result):
@@ -176,47 +223,93 @@ def table(result):
 
     def baseline_rows(label, baselines):
         for name, figures in baselines.items():
-            lines.append(_row((f"{label:10} {LABELS[name]}", figures["rps"], figures["p50_ms"], figures["p99_ms"],
-                               round(figures["bytes_per_request"] / 1024, 1), "1.00 (baseline)"), widths))
+            lines.append(
+                _row(
+                    (
+                        f"{label:10} {LABELS[name]}",
+                        figures["rps"],
+                        figures["p50_ms"],
+                        figures["p99_ms"],
+                        round(figures["bytes_per_request"] / 1024, 1),
+                        "1.00 (baseline)",
+                    ),
+                    widths,
+                )
+            )
 
     baseline_rows("baseline", result["baselines"])
     for engine, data in result["engines"].items():
         own = ""
         if data.get("baselines"):
             bracketed = any("runs" in figures for figures in data["baselines"].values())
-            own = "; its baselines: the mean of runs just before and after" if bracketed else \
-                "; its baselines measured just before"
-        lines.append(f"-- {engine}: {data['database']['responses']:,} responses, "
-                     f"{data['database']['communities']} communities{own}")
+            own = (
+                "; its baselines: the mean of runs just before and after"
+                if bracketed
+                else "; its baselines measured just before"
+            )
+        lines.append(
+            f"-- {engine}: {data['database']['responses']:,} responses, "
+            f"{data['database']['communities']} communities{own}"
+        )
         baseline_rows("baseline", data.get("baselines") or {})
         for name, figures in data["scenarios"].items():
             value = ratio(result, engine, name)
             base = BASELINE_OF[name].format(engine=engine)
-            lines.append(_row((f"{engine:10} {LABELS[name]}", figures["rps"], figures["p50_ms"], figures["p99_ms"],
-                               round(figures["bytes_per_request"] / 1024, 1),
-                               f"{value:.2f} of {base}" if value is not None else "—"), widths))
+            lines.append(
+                _row(
+                    (
+                        f"{engine:10} {LABELS[name]}",
+                        figures["rps"],
+                        figures["p50_ms"],
+                        figures["p99_ms"],
+                        round(figures["bytes_per_request"] / 1024, 1),
+                        f"{value:.2f} of {base}" if value is not None else "—",
+                    ),
+                    widths,
+                )
+            )
         submission = data["scenarios"].get("submission")
         if submission:
             extra = submission["stored"] - submission["requests"]
-            lines.append(f"   submissions: {submission['stored']:,} responses stored for {submission['requests']:,} "
-                         f"answered POSTs" + (f" (+{extra} still in flight when wrk stopped)" if extra > 0 else ""))
+            lines.append(
+                f"   submissions: {submission['stored']:,} responses stored for {submission['requests']:,} "
+                f"answered POSTs" + (f" (+{extra} still in flight when wrk stopped)" if extra > 0 else "")
+            )
         export = data.get("export") or {}
         if export:
-            lines.append(f"   raw export: {export.get('rows', 0):,} answer rows in {export.get('seconds')} s, "
-                         f"peak {export.get('peak_mb')} MB;  stats check: "
-                         f"{'equal to a recount' if data.get('stats_check', {}).get('ok') else 'DIFFERS'}")
+            lines.append(
+                f"   raw export: {export.get('rows', 0):,} answer rows in {export.get('seconds')} s, "
+                f"peak {export.get('peak_mb')} MB;  stats check: "
+                f"{'equal to a recount' if data.get('stats_check', {}).get('ok') else 'DIFFERS'}"
+            )
     lines.append("")
-    lines.append(f"machine: bare hello at {(result['baselines'].get('hello') or {}).get('rps')} req/s, "
-                 f"{slowdown(result):g}× slower than the reference {REFERENCE_HELLO_RPS:,} req/s")
-    lines.append("CI floors of times and rates allow for the slowest of each engine's bare baselines against the "
-                 f"reference ({_references()} req/s): "
-                 + ", ".join(f"{engine} {slowdown(result, engine):g}×" for engine in result["engines"]))
+    lines.append(
+        f"machine: bare hello at {(result['baselines'].get('hello') or {}).get('rps')} req/s, "
+        f"{slowdown(result):g}× slower than the reference {REFERENCE_HELLO_RPS:,} req/s"
+    )
+    lines.append(
+        "CI floors of times and rates allow for the slowest of each engine's bare baselines against the "
+        f"reference ({_references()} req/s): "
+        + ", ".join(f"{engine} {slowdown(result, engine):g}×" for engine in result["engines"])
+    )
     widths = (12, 40, 12, 14, 6, 36)
     lines.append(_row(("engine", "target", "measured", "target", "result", "CI floor"), widths))
     for check in result["targets"]:
         value = "—" if check["value"] is None else f"{check['value']:g} {check['unit']}"
-        floor = f"{'BELOW' if check['below_half'] else 'ok'} ({check['op']} {check['floor']:g} {check['unit']})" \
-            + (" advisory" if check.get("advisory") else "")
-        lines.append(_row((check["engine"], check["name"], value, f"{check['op']} {check['goal']:g} {check['unit']}",
-                           check["result"], floor), widths))
+        floor = f"{'BELOW' if check['below_half'] else 'ok'} ({check['op']} {check['floor']:g} {check['unit']})" + (
+            " advisory" if check.get("advisory") else ""
+        )
+        lines.append(
+            _row(
+                (
+                    check["engine"],
+                    check["name"],
+                    value,
+                    f"{check['op']} {check['goal']:g} {check['unit']}",
+                    check["result"],
+                    floor,
+                ),
+                widths,
+            )
+        )
     return "\n".join(lines)

@@ -6,6 +6,7 @@ exactly as the product's own attempt module keeps them (``survey.questionnaire.a
 holds the last part's answers, the CSRF token and the submit button. The cookie is made by the product's
 session interface with the server's secret key, so no request is needed to prepare it.
 """
+
 import random
 import re
 import urllib.parse
@@ -89,8 +90,10 @@ class Residents:
         started = attempts.start(_Ref(self.version_id), _Ref(self.rng.choice(self.community_ids)))
         attempts.store_answers(started, answers)
         token = generate_csrf()
-        jar = {self.app.config["SESSION_COOKIE_NAME"]: self._serializer.dumps(dict(session)),
-               "participant": new_participant_token()}
+        jar = {
+            self.app.config["SESSION_COOKIE_NAME"]: self._serializer.dumps(dict(session)),
+            "participant": new_participant_token(),
+        }
         return cookie_header(jar), token
 
     @contextmanager
@@ -151,10 +154,15 @@ def staff_cookie(base, username):
     match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', body)
     if status != 200 or not match:
         raise RuntimeError(f"login page answered {status} without a CSRF token")
-    form = urllib.parse.urlencode({"csrf_token": match.group(1), "username": username,
-                                   "password": STAFF_PASSWORD, "next": ""})
-    status, headers, _ = request("POST", base + "/admin/login", form, {
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie_header(jar)})
+    form = urllib.parse.urlencode(
+        {"csrf_token": match.group(1), "username": username, "password": STAFF_PASSWORD, "next": ""}
+    )
+    status, headers, _ = request(
+        "POST",
+        base + "/admin/login",
+        form,
+        {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie_header(jar)},
+    )
     if status != 302:
         raise RuntimeError(f"login as {username} answered {status}, not a redirect")
     jar = cookies_from(headers, jar)

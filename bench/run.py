@@ -9,6 +9,7 @@ and prints every figure as a ratio to its baseline with the issue's targets.
     .venv/bin/python -m bench.run                 # full: 1,000,000 responses, 10 s per scenario
     .venv/bin/python -m bench.run --quick         # CI: 50,000 responses, 2 s per scenario, fails only below half
 """
+
 import argparse
 import json
 import multiprocessing
@@ -54,19 +55,32 @@ def parse_args(argv=None):
     parser.add_argument("--communities", type=int, default=500)
     parser.add_argument("--duration", type=int, help="seconds per timed scenario (10; quick 2)")
     parser.add_argument("--warmup", type=int, default=1, help="seconds of warm-up (4 connections) before each scenario")
-    parser.add_argument("--build-budget", type=float,
-                        help="seconds simulate-responses may take per database; fewer responses are built when it "
-                             "is slower (quick: 15; full: no limit)")
-    parser.add_argument("--rate-probe", type=int,
-                        help="responses simulated into the working copy to measure the rate when the database "
-                             "comes from the cache (100,000)")
-    parser.add_argument("--postgres", default=os.environ.get("DATABASE_URL", ""),
-                        help="PostgreSQL server URL (default: DATABASE_URL when it names PostgreSQL)")
+    parser.add_argument(
+        "--build-budget",
+        type=float,
+        help="seconds simulate-responses may take per database; fewer responses are built when it "
+        "is slower (quick: 15; full: no limit)",
+    )
+    parser.add_argument(
+        "--rate-probe",
+        type=int,
+        help="responses simulated into the working copy to measure the rate when the database "
+        "comes from the cache (100,000)",
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("DATABASE_URL", ""),
+        help="PostgreSQL server URL (default: DATABASE_URL when it names PostgreSQL)",
+    )
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--rebuild", action="store_true", help="ignore cached databases")
-    parser.add_argument("--advisory", nargs="*", metavar="ENGINE",
-                        help="print the targets of these engines (all when none is named) but fail on them only "
-                             "when the run is broken (CI, for an engine whose targets are not met yet)")
+    parser.add_argument(
+        "--advisory",
+        nargs="*",
+        metavar="ENGINE",
+        help="print the targets of these engines (all when none is named) but fail on them only "
+        "when the run is broken (CI, for an engine whose targets are not met yet)",
+    )
     parser.add_argument("--output", type=Path, help="JSON file (bench/results/bench.json; quick bench-quick.json)")
     args = parser.parse_args(argv)
     quick = args.quick
@@ -100,17 +114,29 @@ def prepare_database(store, args):
         log(f"[{store.engine}] the cached database has {meta['stored']:,} of {meta['requested']:,} responses")
         meta = None
     if meta is None:
-        log(f"[{store.engine}] building {args.responses:,} responses over {args.communities} communities "
-            "(migrations, demo content, then flask simulate-responses)…")
+        log(
+            f"[{store.engine}] building {args.responses:,} responses over {args.communities} communities "
+            "(migrations, demo content, then flask simulate-responses)…"
+        )
         meta = store.build(args.responses, args.communities, args.build_budget, log)
-        simulated = {"rate": meta["rate"], "count": meta["stored"], "seconds": meta["seconds"],
-                     "source": "measured while building"}
+        simulated = {
+            "rate": meta["rate"],
+            "count": meta["stored"],
+            "seconds": meta["seconds"],
+            "source": "measured while building",
+        }
         cached = False
     else:
         log(f"[{store.engine}] reusing the cached database of {meta['stored']:,} responses")
         simulated, cached = None, True
-    return {"requested": meta["requested"], "responses": meta["stored"], "communities": args.communities,
-            "cached": cached, "simulate": simulated, "built_at_rate": meta["rate"]}
+    return {
+        "requested": meta["requested"],
+        "responses": meta["stored"],
+        "communities": args.communities,
+        "cached": cached,
+        "simulate": simulated,
+        "built_at_rate": meta["rate"],
+    }
 
 
 def _baseline_server(store=None):
@@ -151,8 +177,9 @@ def _template_page(server, args):
 
 
 def _insert(server, engine, args):
-    return measure(server, f"/insert/{engine}", "post.lua", args.duration, args.warmup, 201,
-                   args=["name=resident&value=42"])
+    return measure(
+        server, f"/insert/{engine}", "post.lua", args.duration, args.warmup, 201, args=["name=resident&value=42"]
+    )
 
 
 def bracket(before, after):
@@ -164,13 +191,20 @@ def bracket(before, after):
     cancels out. Both runs are kept under ``runs``; the baseline is broken when either is.
     """
     runs = [before, after]
-    figures = {key: round(sum(run[key] for run in runs) / len(runs), 1 if key == "rps" else 2)
-               for key in ("rps", "p50_ms", "p90_ms", "p99_ms", "max_ms")}
+    figures = {
+        key: round(sum(run[key] for run in runs) / len(runs), 1 if key == "rps" else 2)
+        for key in ("rps", "p50_ms", "p90_ms", "p99_ms", "max_ms")
+    }
     problems = [run["problem"] for run in runs if run.get("problem")]
-    return {**figures, "requests": sum(run["requests"] for run in runs),
-            "seconds": round(sum(run["seconds"] for run in runs), 2),
-            "bytes_per_request": before["bytes_per_request"], "ok": all(run["ok"] for run in runs),
-            **({"problem": "; ".join(problems)} if problems else {}), "runs": runs}
+    return {
+        **figures,
+        "requests": sum(run["requests"] for run in runs),
+        "seconds": round(sum(run["seconds"] for run in runs), 2),
+        "bytes_per_request": before["bytes_per_request"],
+        "ok": all(run["ok"] for run in runs),
+        **({"problem": "; ".join(problems)} if problems else {}),
+        "runs": runs,
+    }
 
 
 def settled_count(url, timeout=60):
@@ -190,13 +224,25 @@ def measure_submissions(server, residents, url, args, insert_rps):
     path = server.base + residents.submit_path
     check_cookie, check_body = residents.submission()
     before = count_responses(url)
-    status, headers, body = request("POST", path, check_body, {
-        "Cookie": check_cookie, "Content-Type": "application/x-www-form-urlencoded"})
+    status, headers, body = request(
+        "POST", path, check_body, {"Cookie": check_cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    )
     if status != 302 or "/survey/result/" not in (headers.get("Location") or "") or count_responses(url) != before + 1:
         snippet = re.sub(r"\s+", " ", body)[:300]
-        return {"ok": False, "requests": 0, "stored": 0, "rps": 0, "p50_ms": 0, "p99_ms": 0, "p90_ms": 0,
-                "max_ms": 0, "bytes_per_request": 0, "statuses": {str(status): 1}, "socket_errors": {},
-                "problem": f"a prepared submission was not stored (status {status}): {snippet}"}
+        return {
+            "ok": False,
+            "requests": 0,
+            "stored": 0,
+            "rps": 0,
+            "p50_ms": 0,
+            "p99_ms": 0,
+            "p90_ms": 0,
+            "max_ms": 0,
+            "bytes_per_request": 0,
+            "statuses": {str(status): 1},
+            "socket_errors": {},
+            "problem": f"a prepared submission was not stored (status {status}): {snippet}",
+        }
     warm_file, timed_file = TMP / "submissions-warmup.txt", TMP / "submissions.txt"
     size = int(max(insert_rps, 200) * args.duration * 1.5) + 500
     for attempt in range(2):
@@ -221,8 +267,10 @@ def measure_submissions(server, residents, url, args, insert_rps):
     # wrk counts answered requests; up to one per connection was still in flight when it stopped, and is stored.
     if figures["ok"] and (figures["wrapped"] or not 0 <= extra <= CONNECTIONS):
         figures["ok"] = False
-        figures["problem"] = (f"{figures['stored']} responses stored for {figures['requests']} answered POSTs "
-                              f"(prepared submissions repeated {figures['wrapped']} time(s))")
+        figures["problem"] = (
+            f"{figures['stored']} responses stored for {figures['requests']} answered POSTs "
+            f"(prepared submissions repeated {figures['wrapped']} time(s))"
+        )
     for leftover in (warm_file, timed_file):
         leftover.unlink(missing_ok=True)
     return figures
@@ -232,8 +280,14 @@ def export(url, engine):
     """``flask export`` as a child process: wall time and that process's peak resident memory."""
     target = TMP / f"export-{engine}.csv"
     started = time.perf_counter()
-    child = subprocess.Popen([*FLASK, "export", "--output", str(target), "--force"], cwd=ROOT,
-                             env=product_env(url), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    child = subprocess.Popen(
+        [*FLASK, "export", "--output", str(target), "--force"],
+        cwd=ROOT,
+        env=product_env(url),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     output = child.stdout.read()
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
@@ -241,19 +295,28 @@ def export(url, engine):
     match = re.search(r"Wrote (\d+) answers", output)
     size = target.stat().st_size if target.exists() else 0
     target.unlink(missing_ok=True)
-    return {"ok": child.returncode == 0 and bool(match), "seconds": round(seconds, 2),
-            "peak_mb": round(usage.ru_maxrss / 1024, 1), "rows": int(match.group(1)) if match else 0,
-            "file_mb": round(size / 2**20, 1), "responses": count_responses(url),
-            **({} if child.returncode == 0 else {"output": output[-500:]})}
+    return {
+        "ok": child.returncode == 0 and bool(match),
+        "seconds": round(seconds, 2),
+        "peak_mb": round(usage.ru_maxrss / 1024, 1),
+        "rows": int(match.group(1)) if match else 0,
+        "file_mb": round(size / 2**20, 1),
+        "responses": count_responses(url),
+        **({} if child.returncode == 0 else {"output": output[-500:]}),
+    }
 
 
 def stats_check(url):
     """``flask stats check``: the pre-aggregated numbers still equal a recount from the raw answers."""
     started = time.perf_counter()
-    child = subprocess.run([*FLASK, "stats", "check"], cwd=ROOT, env=product_env(url), capture_output=True,
-                           text=True, check=False)
-    return {"ok": child.returncode == 0, "seconds": round(time.perf_counter() - started, 2),
-            "output": (child.stdout + child.stderr).strip()[-500:]}
+    child = subprocess.run(
+        [*FLASK, "stats", "check"], cwd=ROOT, env=product_env(url), capture_output=True, text=True, check=False
+    )
+    return {
+        "ok": child.returncode == 0,
+        "seconds": round(time.perf_counter() - started, 2),
+        "output": (child.stdout + child.stderr).strip()[-500:],
+    }
 
 
 def measure_engine(engine, store, database, args):
@@ -287,8 +350,9 @@ def measure_engine(engine, store, database, args):
             log(f"[{engine}] template page again, after the survey page")
             baselines["template_page"] = bracket(baselines["template_page"], _template_page(bare, args))
             log(f"[{engine}] submission")
-            scenarios["submission"] = measure_submissions(server, residents, url, args,
-                                                          baselines[f"insert_{engine}"]["rps"])
+            scenarios["submission"] = measure_submissions(
+                server, residents, url, args, baselines[f"insert_{engine}"]["rps"]
+            )
             log(f"[{engine}] one-row insert again, after the submission")
             baselines[f"insert_{engine}"] = bracket(baselines[f"insert_{engine}"], _insert(bare, engine, args))
             for name, path, headers in gets[2:]:
@@ -296,8 +360,14 @@ def measure_engine(engine, store, database, args):
                 scenarios[name] = measure(server, path, "get.lua", args.duration, args.warmup, 200, headers)
             server_errors = server.errors()
         log(f"[{engine}] stats check and raw export")
-        result = {"database": database, "baselines": baselines, "scenarios": scenarios,
-                  "server_tracebacks": server_errors, "stats_check": stats_check(url), "export": export(url, engine)}
+        result = {
+            "database": database,
+            "baselines": baselines,
+            "scenarios": scenarios,
+            "server_tracebacks": server_errors,
+            "stats_check": stats_check(url),
+            "export": export(url, engine),
+        }
         database["responses_after_load"] = result["export"]["responses"]
         return result
     finally:
@@ -307,9 +377,13 @@ def measure_engine(engine, store, database, args):
 def machine():
     """What the figures were measured on."""
     wrk = subprocess.run([report_wrk()], capture_output=True, text=True, check=False)
-    return {"cpus": multiprocessing.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-            "wrk": (wrk.stdout or wrk.stderr).splitlines()[0] if (wrk.stdout or wrk.stderr) else "",
-            "gunicorn_workers": int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))}
+    return {
+        "cpus": multiprocessing.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "wrk": (wrk.stdout or wrk.stderr).splitlines()[0] if (wrk.stdout or wrk.stderr) else "",
+        "gunicorn_workers": int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count()))),
+    }
 
 
 def report_wrk():
@@ -329,10 +403,17 @@ def main(argv=None):
         "mode": "quick" if args.quick else "full",
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
-        "settings": {"responses": args.responses, "communities": args.communities, "duration_s": args.duration,
-                     "warmup_s": args.warmup, "wrk": f"-t2 -c{CONNECTIONS}", "server_env": SERVER_LIMITS,
-                     "rate_limit_storage": "redis" if os.environ.get("REDIS_URL") else "memory"},
-        "baselines": {}, "engines": {},
+        "settings": {
+            "responses": args.responses,
+            "communities": args.communities,
+            "duration_s": args.duration,
+            "warmup_s": args.warmup,
+            "wrk": f"-t2 -c{CONNECTIONS}",
+            "server_env": SERVER_LIMITS,
+            "rate_limit_storage": "redis" if os.environ.get("REDIS_URL") else "memory",
+        },
+        "baselines": {},
+        "engines": {},
     }
     databases = {engine: prepare_database(store, args) for engine, store in by_engine.items()}
     result["baselines"] = measure_baselines(args)

@@ -9,6 +9,7 @@ scoring-and-saving service) against the same call on an empty database.
 
 Results go to bench/results/stats.json and are printed as a table.
 """
+
 import argparse
 import json
 import os
@@ -25,8 +26,13 @@ sys.path.insert(0, str(ROOT))
 def build_app(path):
     from survey import create_app
 
-    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "RATELIMIT_ENABLED": False,
-                       "SECRET_KEY": "bench-secret-key-long-enough-000"})
+    return create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "RATELIMIT_ENABLED": False,
+            "SECRET_KEY": "bench-secret-key-long-enough-000",
+        }
+    )
 
 
 def prepare(app, communities, responses):
@@ -50,8 +56,9 @@ def prepare(app, communities, responses):
             street.set_translation("zh", name=f"测试街道{street_number}")
             street.set_translation("en", name=f"Bench Street {street_number}")
             for index in range(min(10, communities - have)):
-                community = Community(code=f"b{street_number}-{index}", position=index, target_population=3000,
-                                      target_share=0.2)
+                community = Community(
+                    code=f"b{street_number}-{index}", position=index, target_population=3000, target_share=0.2
+                )
                 community.set_translation("zh", name=f"测试社区{street_number}-{index}")
                 community.set_translation("en", name=f"Bench Community {street_number}-{index}")
                 street.communities.append(community)
@@ -87,6 +94,7 @@ def measure_pages(app, repeat):
         def call():
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
+
         return call
 
     get("/admin/dashboard/district")()  # warm caches
@@ -115,8 +123,13 @@ def submitter(app):
     def call():
         with app.app_context():
             version = services.current_version()
-            services.submit(version, 1, services.participant_hash(f"bench-{next(counter)}-{time.time()}"),
-                            services.new_public_id(), raw_answers(version, [True, False, True]))
+            services.submit(
+                version,
+                1,
+                services.participant_hash(f"bench-{next(counter)}-{time.time()}"),
+                services.new_public_id(),
+                raw_answers(version, [True, False, True]),
+            )
             db.session.remove()
 
     return call
@@ -131,8 +144,10 @@ def measure_submissions(full, empty, repeat):
         started = time.perf_counter()
         calls[name]()
         samples[name].append((time.perf_counter() - started) * 1000)
-    return {name: {"p50_ms": round(statistics.median(values), 1), "max_ms": round(max(values), 1),
-                   "n": len(values)} for name, values in samples.items()}
+    return {
+        name: {"p50_ms": round(statistics.median(values), 1), "max_ms": round(max(values), 1), "n": len(values)}
+        for name, values in samples.items()
+    }
 
 
 def main():
@@ -154,17 +169,29 @@ def main():
     submissions = measure_submissions(full, empty, args.repeat * 10)
     submit_full, submit_empty = submissions["full"], submissions["empty"]
     result = {
-        "responses": args.responses, "communities": args.communities, **pages,
-        "submission_full_db": submit_full, "submission_empty_db": submit_empty,
+        "responses": args.responses,
+        "communities": args.communities,
+        **pages,
+        "submission_full_db": submit_full,
+        "submission_empty_db": submit_empty,
         "submission_slowdown": round(submit_full["p50_ms"] / submit_empty["p50_ms"] - 1, 3),
-        "targets": {"community_dashboard_p50_ms": 100, "community_api_p50_ms": 100, "district_ranking_p50_ms": 300,
-                    "submission_slowdown_max": 0.20},
+        "targets": {
+            "community_dashboard_p50_ms": 100,
+            "community_api_p50_ms": 100,
+            "district_ranking_p50_ms": 300,
+            "submission_slowdown_max": 0.20,
+        },
     }
     out = ROOT / "bench" / "results" / "stats.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"{'measure':28} {'p50 ms':>8} {'max ms':>8}")
-    for name in ("community_dashboard", "community_api", "district_ranking", "submission_full_db",
-                 "submission_empty_db"):
+    for name in (
+        "community_dashboard",
+        "community_api",
+        "district_ranking",
+        "submission_full_db",
+        "submission_empty_db",
+    ):
         if name in result:
             print(f"{name:28} {result[name]['p50_ms']:8.1f} {result[name]['max_ms']:8.1f}")
     print(f"submission slowdown on the full database: {result['submission_slowdown']:+.1%}")

@@ -1,4 +1,5 @@
 """Civic Survey: the application factory."""
+
 from pathlib import Path
 
 from flask import Flask

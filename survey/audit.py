@@ -1,4 +1,5 @@
 """The audit log: record every staff change with who and when, in the caller's transaction."""
+
 import json
 
 from flask_login import current_user

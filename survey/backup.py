@@ -1,4 +1,5 @@
 """Online backups: SQLite through its backup API (consistent while the site writes), PostgreSQL through pg_dump."""
+
 import os
 import secrets
 import shutil
@@ -80,18 +81,27 @@ def backup_postgresql(url, target):
     """Run ``pg_dump -Fc`` (custom format, for pg_restore); the password goes through the environment."""
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
-        raise BackupError(_(
-            "pg_dump was not found. Install the PostgreSQL client tools and run: "
-            "pg_dump -Fc -f %(path)s \"%(database)s\" (restore with pg_restore; see README, Backups).",
-            path=target, database=_libpq_url(url).render_as_string()))
+        raise BackupError(
+            _(
+                "pg_dump was not found. Install the PostgreSQL client tools and run: "
+                'pg_dump -Fc -f %(path)s "%(database)s" (restore with pg_restore; see README, Backups).',
+                path=target,
+                database=_libpq_url(url).render_as_string(),
+            )
+        )
     environment = dict(os.environ)
     if url.password:
         environment["PGPASSWORD"] = str(url.password)
     database = _libpq_url(url).render_as_string()
     partial = _partial(target)
     try:
-        result = subprocess.run([pg_dump, "--format=custom", f"--file={partial}", f"--dbname={database}"],
-                                env=environment, capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            [pg_dump, "--format=custom", f"--file={partial}", f"--dbname={database}"],
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if result.returncode:
             raise BackupError(_("pg_dump failed: %(error)s", error=result.stderr.strip()))
         os.replace(partial, target)

@@ -1,4 +1,5 @@
 """Campaign settings, read by every page (site name, inspection day) and by the statistics."""
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -54,8 +55,13 @@ def _read_settings():
     campaign = db.session.scalar(select(Campaign).order_by(Campaign.id).limit(1))
     if campaign is None:
         return CampaignSettings(None, None, 0.2, 5, {})
-    return CampaignSettings(campaign.id, campaign.inspection_date, campaign.default_target_share, campaign.min_count,
-                            {row.locale: row.site_name for row in campaign.translations})
+    return CampaignSettings(
+        campaign.id,
+        campaign.inspection_date,
+        campaign.default_target_share,
+        campaign.min_count,
+        {row.locale: row.site_name for row in campaign.translations},
+    )
 
 
 def campaign_settings():
@@ -76,17 +82,24 @@ def update_campaign(site_names, inspection_date, default_target_share, min_count
     campaign = get_campaign()
     if campaign.id is None:
         db.session.add(campaign)
-    before = {"inspection_date": campaign.inspection_date, "default_target_share": campaign.default_target_share,
-              "min_count": campaign.min_count,
-              "site_names": {row.locale: row.site_name for row in campaign.translations}}
+    before = {
+        "inspection_date": campaign.inspection_date,
+        "default_target_share": campaign.default_target_share,
+        "min_count": campaign.min_count,
+        "site_names": {row.locale: row.site_name for row in campaign.translations},
+    }
     campaign.inspection_date = inspection_date
     campaign.default_target_share = default_target_share
     campaign.min_count = min_count
     for locale, name in site_names.items():
         campaign.set_translation(locale, site_name=name)
     db.session.flush()
-    after = {"inspection_date": inspection_date, "default_target_share": default_target_share,
-             "min_count": min_count, "site_names": site_names}
+    after = {
+        "inspection_date": inspection_date,
+        "default_target_share": default_target_share,
+        "min_count": min_count,
+        "site_names": site_names,
+    }
     audit.record("settings.update", "campaign", campaign.id, {"before": before, "after": after})
     db.session.commit()
     return campaign

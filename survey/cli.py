@@ -1,4 +1,5 @@
 """Command-line tools: ``flask --app app seed-demo | simulate-responses | translate …``."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -27,16 +28,23 @@ def seed_demo(if_empty):
             return
         raise click.ClickException("The database already has content; seed-demo only fills an empty one.")
     version = load_demo()
-    click.echo(f"Demo loaded: {db.session.scalar(select(db.func.count()).select_from(Community))} communities, "
-               f"questionnaire version {version.number} with {len(version.items)} items.")
+    click.echo(
+        f"Demo loaded: {db.session.scalar(select(db.func.count()).select_from(Community))} communities, "
+        f"questionnaire version {version.number} with {len(version.items)} items."
+    )
 
 
 @click.command("simulate-responses")
 @click.option("--count", type=click.IntRange(1, 10_000_000), required=True, help="How many responses to add.")
 @click.option("--community", "community_code", help="Only this community (its code).")
 @click.option("--seed", type=int, help="Random seed, for repeatable data.")
-@click.option("--days", type=click.IntRange(1, 365), default=30, show_default=True,
-              help="Spread submissions over this many past days.")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 365),
+    default=30,
+    show_default=True,
+    help="Spread submissions over this many past days.",
+)
 @with_appcontext
 def simulate_responses_command(count, community_code, seed, days):
     """Add synthetic residents' responses through the real scoring code."""
@@ -83,8 +91,12 @@ def _read_password():
 
 @click.command("create-staff")
 @click.option("--username", required=True, help="Login name (3–64 letters, digits, . - _).")
-@click.option("--role", required=True, type=click.Choice(["admin", "editor", "district", "street", "community"]),
-              help="What the account may do.")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["admin", "editor", "district", "street", "community"]),
+    help="What the account may do.",
+)
 @click.option("--street", "street_code", help="Street code (street role only).")
 @click.option("--community", "community_code", help="Community code (community role only).")
 @with_appcontext
@@ -132,10 +144,16 @@ def stats_check():
         fast, slow = rollup_counts(version.id), raw_counts(version.id)
         for community_id in set(fast) | set(slow):
             a, b = fast.get(community_id), slow.get(community_id)
-            same = a is not None and b is not None and a.participants == b.participants and \
-                a.assisted == b.assisted and \
-                dict(a.items) == dict(b.items) and a.gain_participants == b.gain_participants and \
-                abs(a.score_sum - b.score_sum) < 1e-6 and abs(a.gain_sum - b.gain_sum) < 1e-6
+            same = (
+                a is not None
+                and b is not None
+                and a.participants == b.participants
+                and a.assisted == b.assisted
+                and dict(a.items) == dict(b.items)
+                and a.gain_participants == b.gain_participants
+                and abs(a.score_sum - b.score_sum) < 1e-6
+                and abs(a.gain_sum - b.gain_sum) < 1e-6
+            )
             if not same:
                 problems += 1
                 click.echo(f"version {version.number}, community id {community_id}: rollup differs from recount")
@@ -156,8 +174,20 @@ def _pybabel(*args):
 
 
 def _extract():
-    _pybabel("extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_", "--no-location", "--sort-output",
-             "-o", str(TRANSLATIONS / "messages.pot"), ".")
+    _pybabel(
+        "extract",
+        "-F",
+        "babel.cfg",
+        "-k",
+        "_l",
+        "-k",
+        "N_",
+        "--no-location",
+        "--sort-output",
+        "-o",
+        str(TRANSLATIONS / "messages.pot"),
+        ".",
+    )
 
 
 @translate.command("extract")
@@ -170,8 +200,15 @@ def extract():
 def update():
     """Extract, then merge new strings into every catalog (English copies its source text)."""
     _extract()
-    _pybabel("update", "-i", str(TRANSLATIONS / "messages.pot"), "-d", str(TRANSLATIONS),
-             "--no-fuzzy-matching", "--ignore-obsolete")
+    _pybabel(
+        "update",
+        "-i",
+        str(TRANSLATIONS / "messages.pot"),
+        "-d",
+        str(TRANSLATIONS),
+        "--no-fuzzy-matching",
+        "--ignore-obsolete",
+    )
     from .i18n_catalogs import fill_source_locale
 
     fill_source_locale(TRANSLATIONS / "en" / "LC_MESSAGES" / "messages.po")
@@ -195,4 +232,3 @@ def init_app(app):
 
     init_token_commands(app)
     init_export_commands(app)
-

@@ -1,4 +1,5 @@
 """Settings read from the environment; production never runs on a default secret."""
+
 import os
 import secrets
 from pathlib import Path
@@ -22,7 +23,7 @@ def database_url(instance_path):
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -71,8 +72,9 @@ def rate_limit(name, default):
     try:
         parse_many(value)
     except ValueError:
-        raise ConfigError(f"{name} must be one or more limits such as '300 per hour; 2000 per day'; "
-                          f"{value!r} is not.") from None
+        raise ConfigError(
+            f"{name} must be one or more limits such as '300 per hour; 2000 per day'; {value!r} is not."
+        ) from None
     return value
 
 

@@ -1,4 +1,5 @@
 """Staff-written Markdown: cleaned when saved, rendered to HTML and sanitised with an allow-list when shown."""
+
 import html
 import re
 
@@ -7,8 +8,31 @@ import nh3
 from markupsafe import Markup
 
 ALLOWED_TAGS = {
-    "p", "br", "strong", "em", "b", "i", "u", "ul", "ol", "li", "blockquote",
-    "h2", "h3", "h4", "a", "code", "pre", "hr", "table", "thead", "tbody", "tr", "th", "td", "img",
+    "p",
+    "br",
+    "strong",
+    "em",
+    "b",
+    "i",
+    "u",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "h2",
+    "h3",
+    "h4",
+    "a",
+    "code",
+    "pre",
+    "hr",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "img",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "th": {"scope"}}
 URL_SCHEMES = {"http", "https", "mailto", "tel"}
@@ -48,10 +72,10 @@ def render_markdown(source):
 
 # What Python-Markdown treats as inline raw HTML (its HTML_RE), plus declarations and processing instructions.
 COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
-RAW_HTML = re.compile(r"<(?:!\[CDATA\[.*?\]\]|![A-Za-z][^>]*|\?.*?\?|/?[a-zA-Z][^<>@ ]*(?: [^<>]*)?)>",
-                      re.DOTALL)
-CONTENT_ELEMENT = re.compile(r"<\s*(" + "|".join(CONTENT_TAGS) + r")\b[^>]*>.*?(?:<\s*/\s*\1\s*>|\Z)",
-                             re.IGNORECASE | re.DOTALL)
+RAW_HTML = re.compile(r"<(?:!\[CDATA\[.*?\]\]|![A-Za-z][^>]*|\?.*?\?|/?[a-zA-Z][^<>@ ]*(?: [^<>]*)?)>", re.DOTALL)
+CONTENT_ELEMENT = re.compile(
+    r"<\s*(" + "|".join(CONTENT_TAGS) + r")\b[^>]*>.*?(?:<\s*/\s*\1\s*>|\Z)", re.IGNORECASE | re.DOTALL
+)
 TAG_NAME = re.compile(r"^<\s*(/?)\s*([a-zA-Z][a-zA-Z0-9]*)(?=[\s/>])")
 AUTOLINK = re.compile(r"^<(?:https?|ftp)://[^<>\s]*>$", re.IGNORECASE)
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029\ufeff]")

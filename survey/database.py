@@ -1,5 +1,6 @@
 """Engine tuning: SQLite gets WAL, a busy timeout and enforced foreign keys; a pooled connection that sat
 idle is checked before use."""
+
 import fcntl
 import logging
 import os

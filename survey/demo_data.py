@@ -1,4 +1,5 @@
 """Demo content for a fictional district: streets, communities, publicity pages and the practice questionnaire."""
+
 from __future__ import annotations
 
 SITE_NAME = {"zh": "青川区创文问卷", "en": "Qingchuan District Civility Survey"}
@@ -8,36 +9,72 @@ STREETS = [
         "code": "s-hehua",
         "name": {"zh": "荷花街道", "en": "Hehua Subdistrict"},
         "communities": [
-            {"code": "lianhu", "name": {"zh": "莲湖社区", "en": "Lianhu Community"},
-             "population": 4200, "target_share": 0.2},
-            {"code": "taoyuan", "name": {"zh": "桃园社区", "en": "Taoyuan Community"},
-             "population": 3100, "target_share": 0.2},
-            {"code": "hehua-xincun", "name": {"zh": "荷花新村社区", "en": "Hehua Xincun Community"},
-             "population": 6800, "target_share": 0.15},
+            {
+                "code": "lianhu",
+                "name": {"zh": "莲湖社区", "en": "Lianhu Community"},
+                "population": 4200,
+                "target_share": 0.2,
+            },
+            {
+                "code": "taoyuan",
+                "name": {"zh": "桃园社区", "en": "Taoyuan Community"},
+                "population": 3100,
+                "target_share": 0.2,
+            },
+            {
+                "code": "hehua-xincun",
+                "name": {"zh": "荷花新村社区", "en": "Hehua Xincun Community"},
+                "population": 6800,
+                "target_share": 0.15,
+            },
         ],
     },
     {
         "code": "s-qingshan",
         "name": {"zh": "青山街道", "en": "Qingshan Subdistrict"},
         "communities": [
-            {"code": "songlin", "name": {"zh": "松林社区", "en": "Songlin Community"},
-             "population": 2600, "target_share": 0.25},
-            {"code": "cuiping", "name": {"zh": "翠屏社区", "en": "Cuiping Community"},
-             "population": 5400, "target_share": 0.2},
-            {"code": "shiqiao", "name": {"zh": "石桥社区", "en": "Shiqiao Community"},
-             "population": 1800, "target_share": 0.3},
+            {
+                "code": "songlin",
+                "name": {"zh": "松林社区", "en": "Songlin Community"},
+                "population": 2600,
+                "target_share": 0.25,
+            },
+            {
+                "code": "cuiping",
+                "name": {"zh": "翠屏社区", "en": "Cuiping Community"},
+                "population": 5400,
+                "target_share": 0.2,
+            },
+            {
+                "code": "shiqiao",
+                "name": {"zh": "石桥社区", "en": "Shiqiao Community"},
+                "population": 1800,
+                "target_share": 0.3,
+            },
         ],
     },
     {
         "code": "s-jiangbin",
         "name": {"zh": "江滨街道", "en": "Jiangbin Subdistrict"},
         "communities": [
-            {"code": "binhe", "name": {"zh": "滨河社区", "en": "Binhe Community"},
-             "population": 7900, "target_share": 0.12},
-            {"code": "dukou", "name": {"zh": "渡口社区", "en": "Dukou Community"},
-             "population": 3600, "target_share": 0.2},
-            {"code": "liushu", "name": {"zh": "柳树社区", "en": "Liushu Community"},
-             "population": 2300, "target_share": 0.25},
+            {
+                "code": "binhe",
+                "name": {"zh": "滨河社区", "en": "Binhe Community"},
+                "population": 7900,
+                "target_share": 0.12,
+            },
+            {
+                "code": "dukou",
+                "name": {"zh": "渡口社区", "en": "Dukou Community"},
+                "population": 3600,
+                "target_share": 0.2,
+            },
+            {
+                "code": "liushu",
+                "name": {"zh": "柳树社区", "en": "Liushu Community"},
+                "population": 2300,
+                "target_share": 0.25,
+            },
         ],
     },
 ]
@@ -131,7 +168,7 @@ PAGES = [
                 "- the individual: **patriotism, dedication, integrity and friendship**.\n\n"
                 "**20 September** each year is **Civic Morality Day**. National moral models are honoured in five "
                 "categories: **helping others, acting bravely for a just cause, honesty and keeping one's word, "
-                "dedication to one's work, and caring for elders and family**. Many \"good people next door\" live "
+                'dedication to one\'s work, and caring for elders and family**. Many "good people next door" live '
                 "among us too, and learning from what they do is a good way to put the core values into practice.\n\n"
                 "In daily life, this means public ethics, work ethics and family virtues: courtesy, caring for public "
                 "property and obeying the law; loving one's job and being honest; respecting the old, caring for the "
@@ -233,18 +270,26 @@ SECTIONS = [
         "title": {"zh": "创建知晓与支持", "en": "Awareness and support"},
         "items": [
             {
-                "kind": "opinion", "type": "single", "metric": "awareness",
-                "text": {"zh": "您是否知道青川区正在创建全国文明城市？",
-                         "en": "Do you know that Qingchuan District is campaigning for the National Civilized City title?"},
+                "kind": "opinion",
+                "type": "single",
+                "metric": "awareness",
+                "text": {
+                    "zh": "您是否知道青川区正在创建全国文明城市？",
+                    "en": "Do you know that Qingchuan District is campaigning for the National Civilized City title?",
+                },
                 "options": [
                     {"label": {"zh": "知道", "en": "Yes, I know"}, "positive": True},
                     {"label": {"zh": "不知道", "en": "No, I didn't know"}},
                 ],
             },
             {
-                "kind": "opinion", "type": "single", "metric": "support",
-                "text": {"zh": "您是否支持青川区创建全国文明城市？",
-                         "en": "Do you support Qingchuan District's campaign for the National Civilized City title?"},
+                "kind": "opinion",
+                "type": "single",
+                "metric": "support",
+                "text": {
+                    "zh": "您是否支持青川区创建全国文明城市？",
+                    "en": "Do you support Qingchuan District's campaign for the National Civilized City title?",
+                },
                 "options": [
                     {"label": {"zh": "支持", "en": "Support"}, "positive": True},
                     {"label": {"zh": "无所谓", "en": "Don't mind"}},
@@ -252,30 +297,47 @@ SECTIONS = [
                 ],
             },
             {
-                "kind": "knowledge", "type": "single",
-                "text": {"zh": "全国文明城市称号由哪个机构评选命名？",
-                         "en": "Which body selects and confers the National Civilized City title?"},
+                "kind": "knowledge",
+                "type": "single",
+                "text": {
+                    "zh": "全国文明城市称号由哪个机构评选命名？",
+                    "en": "Which body selects and confers the National Civilized City title?",
+                },
                 "options": [
-                    {"label": {"zh": "中央精神文明建设指导委员会",
-                               "en": "The Central Guidance Commission on Building Spiritual Civilization"},
-                     "correct": True},
-                    {"label": {"zh": "国务院办公厅", "en": "The General Office of the State Council"},
-                     "correct": False},
-                    {"label": {"zh": "住房和城乡建设部", "en": "The Ministry of Housing and Urban-Rural Development"},
-                     "correct": False},
+                    {
+                        "label": {
+                            "zh": "中央精神文明建设指导委员会",
+                            "en": "The Central Guidance Commission on Building Spiritual Civilization",
+                        },
+                        "correct": True,
+                    },
+                    {
+                        "label": {"zh": "国务院办公厅", "en": "The General Office of the State Council"},
+                        "correct": False,
+                    },
+                    {
+                        "label": {
+                            "zh": "住房和城乡建设部",
+                            "en": "The Ministry of Housing and Urban-Rural Development",
+                        },
+                        "correct": False,
+                    },
                     {"label": {"zh": "国家统计局", "en": "The National Bureau of Statistics"}, "correct": False},
                 ],
                 "explanation": {
                     "zh": "全国文明城市由中央精神文明建设指导委员会评选命名；统计部门会参与问卷调查，但不负责命名。",
                     "en": "The title is conferred by the Central Guidance Commission on Building Spiritual Civilization; "
-                          "statistics offices help run the survey but do not confer the title.",
+                    "statistics offices help run the survey but do not confer the title.",
                 },
                 "page": "why-campaign",
             },
             {
-                "kind": "knowledge", "type": "single",
-                "text": {"zh": "全国文明城市多久评选表彰一届？",
-                         "en": "How often is the National Civilized City title awarded?"},
+                "kind": "knowledge",
+                "type": "single",
+                "text": {
+                    "zh": "全国文明城市多久评选表彰一届？",
+                    "en": "How often is the National Civilized City title awarded?",
+                },
                 "options": [
                     {"label": {"zh": "每年一届", "en": "Every year"}, "correct": False},
                     {"label": {"zh": "每两年一届", "en": "Every two years"}, "correct": False},
@@ -294,9 +356,12 @@ SECTIONS = [
         "title": {"zh": "创建基本知识", "en": "Campaign basics"},
         "items": [
             {
-                "kind": "knowledge", "type": "truefalse",
-                "text": {"zh": "判断：城市获得全国文明城市称号后，可以终身保留。",
-                         "en": "True or false: once a city has won the National Civilized City title, it keeps it for good."},
+                "kind": "knowledge",
+                "type": "truefalse",
+                "text": {
+                    "zh": "判断：城市获得全国文明城市称号后，可以终身保留。",
+                    "en": "True or false: once a city has won the National Civilized City title, it keeps it for good.",
+                },
                 "options": [
                     {"label": {"zh": "正确", "en": "True"}, "correct": False},
                     {"label": {"zh": "错误", "en": "False"}, "correct": True},
@@ -304,14 +369,17 @@ SECTIONS = [
                 "explanation": {
                     "zh": "称号不是终身制，实行动态管理：每年都要测评，复查不合格的可能被撤销。",
                     "en": "The title is not for life: cities are evaluated every year, and one that fails its review "
-                          "can lose it.",
+                    "can lose it.",
                 },
                 "page": "why-campaign",
             },
             {
-                "kind": "knowledge", "type": "single",
-                "text": {"zh": "文明城市创建工作的“第一标准”是什么？",
-                         "en": "What is the first criterion for judging the civilized-city campaign?"},
+                "kind": "knowledge",
+                "type": "single",
+                "text": {
+                    "zh": "文明城市创建工作的“第一标准”是什么？",
+                    "en": "What is the first criterion for judging the civilized-city campaign?",
+                },
                 "options": [
                     {"label": {"zh": "经济增长速度", "en": "The rate of economic growth"}, "correct": False},
                     {"label": {"zh": "群众满意", "en": "Residents' satisfaction"}, "correct": True},
@@ -325,10 +393,13 @@ SECTIONS = [
                 "page": "why-campaign",
             },
             {
-                "kind": "knowledge", "type": "truefalse",
-                "text": {"zh": "判断：创建文明城市主要是政府部门的事，普通市民不是创建的主体。",
-                         "en": "True or false: the campaign is mainly the government's business, and ordinary "
-                               "residents are not its main actors."},
+                "kind": "knowledge",
+                "type": "truefalse",
+                "text": {
+                    "zh": "判断：创建文明城市主要是政府部门的事，普通市民不是创建的主体。",
+                    "en": "True or false: the campaign is mainly the government's business, and ordinary "
+                    "residents are not its main actors.",
+                },
                 "options": [
                     {"label": {"zh": "正确", "en": "True"}, "correct": False},
                     {"label": {"zh": "错误", "en": "False"}, "correct": True},
@@ -336,26 +407,33 @@ SECTIONS = [
                 "explanation": {
                     "zh": "广大市民才是创建的主体，创建工作人人有责、人人参与、人人共享。",
                     "en": "Residents are the main actors of the campaign: everyone is responsible, everyone takes part "
-                          "and everyone shares the benefits.",
+                    "and everyone shares the benefits.",
                 },
                 "page": "why-campaign",
             },
             {
-                "kind": "knowledge", "type": "multiple",
-                "text": {"zh": "全国文明城市测评主要采用哪些方式？",
-                         "en": "Which methods does the National Civilized City evaluation mainly use?"},
+                "kind": "knowledge",
+                "type": "multiple",
+                "text": {
+                    "zh": "全国文明城市测评主要采用哪些方式？",
+                    "en": "Which methods does the National Civilized City evaluation mainly use?",
+                },
                 "options": [
-                    {"label": {"zh": "网上申报（材料审核）", "en": "Online submission and review of documents"},
-                     "correct": True},
+                    {
+                        "label": {"zh": "网上申报（材料审核）", "en": "Online submission and review of documents"},
+                        "correct": True,
+                    },
                     {"label": {"zh": "实地考察", "en": "On-site inspection"}, "correct": True},
                     {"label": {"zh": "问卷调查", "en": "Questionnaire survey of residents"}, "correct": True},
-                    {"label": {"zh": "由各单位自评打分", "en": "Self-assessment by local government units"},
-                     "correct": False},
+                    {
+                        "label": {"zh": "由各单位自评打分", "en": "Self-assessment by local government units"},
+                        "correct": False,
+                    },
                 ],
                 "explanation": {
                     "zh": "测评主要通过网上申报（材料审核）、实地考察和问卷调查进行，不以单位自评代替。",
                     "en": "The evaluation relies on online document review, on-site inspection and a questionnaire "
-                          "survey, not on units marking themselves.",
+                    "survey, not on units marking themselves.",
                 },
                 "page": "why-campaign",
             },
@@ -365,9 +443,13 @@ SECTIONS = [
         "title": {"zh": "核心价值观与道德建设", "en": "Core values and morality"},
         "items": [
             {
-                "kind": "opinion", "type": "single", "metric": "awareness",
-                "text": {"zh": "您了解社会主义核心价值观的24字内容吗？",
-                         "en": "How well do you know the 24 characters of the core socialist values?"},
+                "kind": "opinion",
+                "type": "single",
+                "metric": "awareness",
+                "text": {
+                    "zh": "您了解社会主义核心价值观的24字内容吗？",
+                    "en": "How well do you know the 24 characters of the core socialist values?",
+                },
                 "options": [
                     {"label": {"zh": "全知道", "en": "I know all of them"}, "positive": True},
                     {"label": {"zh": "知道", "en": "I know most of them"}, "positive": True},
@@ -376,9 +458,12 @@ SECTIONS = [
                 ],
             },
             {
-                "kind": "knowledge", "type": "single",
-                "text": {"zh": "下列哪一项不属于社会主义核心价值观？",
-                         "en": "Which of the following is NOT one of the core socialist values?"},
+                "kind": "knowledge",
+                "type": "single",
+                "text": {
+                    "zh": "下列哪一项不属于社会主义核心价值观？",
+                    "en": "Which of the following is NOT one of the core socialist values?",
+                },
                 "options": [
                     {"label": {"zh": "富强", "en": "Prosperity"}, "correct": False},
                     {"label": {"zh": "法治", "en": "Rule of law"}, "correct": False},
@@ -388,33 +473,48 @@ SECTIONS = [
                 "explanation": {
                     "zh": "富强、法治、友善分别属于国家、社会和个人层面的核心价值观，“安全”不在24字之中。",
                     "en": "Prosperity, rule of law and friendship belong to the national, social and individual levels; "
-                          "security is not among the 24 characters.",
+                    "security is not among the 24 characters.",
                 },
                 "page": "core-values",
             },
             {
-                "kind": "knowledge", "type": "single",
-                "text": {"zh": "社会主义核心价值观中，公民个人层面的价值准则是：",
-                         "en": "Which are the core socialist values at the level of the individual citizen?"},
+                "kind": "knowledge",
+                "type": "single",
+                "text": {
+                    "zh": "社会主义核心价值观中，公民个人层面的价值准则是：",
+                    "en": "Which are the core socialist values at the level of the individual citizen?",
+                },
                 "options": [
-                    {"label": {"zh": "富强、民主、文明、和谐", "en": "Prosperity, democracy, civility, harmony"},
-                     "correct": False},
-                    {"label": {"zh": "自由、平等、公正、法治", "en": "Freedom, equality, justice, rule of law"},
-                     "correct": False},
-                    {"label": {"zh": "爱国、敬业、诚信、友善", "en": "Patriotism, dedication, integrity, friendship"},
-                     "correct": True},
+                    {
+                        "label": {"zh": "富强、民主、文明、和谐", "en": "Prosperity, democracy, civility, harmony"},
+                        "correct": False,
+                    },
+                    {
+                        "label": {"zh": "自由、平等、公正、法治", "en": "Freedom, equality, justice, rule of law"},
+                        "correct": False,
+                    },
+                    {
+                        "label": {
+                            "zh": "爱国、敬业、诚信、友善",
+                            "en": "Patriotism, dedication, integrity, friendship",
+                        },
+                        "correct": True,
+                    },
                 ],
                 "explanation": {
                     "zh": "爱国、敬业、诚信、友善是个人层面的准则；另两组分别是国家层面和社会层面的价值观。",
                     "en": "Patriotism, dedication, integrity and friendship guide individuals; the other two groups are "
-                          "the national-level and social-level values.",
+                    "the national-level and social-level values.",
                 },
                 "page": "core-values",
             },
             {
-                "kind": "knowledge", "type": "fillin",
-                "text": {"zh": "填空：富强、民主、____、和谐",
-                         "en": "Fill in the blank: prosperity, democracy, ____, harmony"},
+                "kind": "knowledge",
+                "type": "fillin",
+                "text": {
+                    "zh": "填空：富强、民主、____、和谐",
+                    "en": "Fill in the blank: prosperity, democracy, ____, harmony",
+                },
                 "accepted": ["文明", "civility", "civilization", "civilisation", "civilized", "civilised"],
                 "explanation": {
                     "zh": "国家层面的核心价值观是富强、民主、文明、和谐。",
@@ -423,9 +523,12 @@ SECTIONS = [
                 "page": "core-values",
             },
             {
-                "kind": "knowledge", "type": "single",
-                "text": {"zh": "“公民道德宣传日”是每年的哪一天？",
-                         "en": "On which day each year is Civic Morality Day?"},
+                "kind": "knowledge",
+                "type": "single",
+                "text": {
+                    "zh": "“公民道德宣传日”是每年的哪一天？",
+                    "en": "On which day each year is Civic Morality Day?",
+                },
                 "options": [
                     {"label": {"zh": "3月5日", "en": "5 March"}, "correct": False},
                     {"label": {"zh": "9月20日", "en": "20 September"}, "correct": True},
@@ -435,14 +538,17 @@ SECTIONS = [
                 "explanation": {
                     "zh": "公民道德宣传日是每年9月20日；12月4日是国家宪法日，12月5日是国际志愿者日。",
                     "en": "Civic Morality Day is 20 September; 4 December is National Constitution Day and 5 December "
-                          "is International Volunteer Day.",
+                    "is International Volunteer Day.",
                 },
                 "page": "core-values",
             },
             {
-                "kind": "knowledge", "type": "multiple",
-                "text": {"zh": "全国道德模范评选包括哪些类别？",
-                         "en": "Which categories are national moral models honoured in?"},
+                "kind": "knowledge",
+                "type": "multiple",
+                "text": {
+                    "zh": "全国道德模范评选包括哪些类别？",
+                    "en": "Which categories are national moral models honoured in?",
+                },
                 "options": [
                     {"label": {"zh": "助人为乐", "en": "Helping others"}, "correct": True},
                     {"label": {"zh": "见义勇为", "en": "Acting bravely for a just cause"}, "correct": True},
@@ -454,14 +560,18 @@ SECTIONS = [
                 "explanation": {
                     "zh": "道德模范分为助人为乐、见义勇为、诚实守信、敬业奉献、孝老爱亲五类，没有“勤劳致富”类。",
                     "en": "There are five categories: helping others, bravery for a just cause, honesty, dedication "
-                          "to work, and caring for elders and family; getting rich is not one of them.",
+                    "to work, and caring for elders and family; getting rich is not one of them.",
                 },
                 "page": "core-values",
             },
             {
-                "kind": "opinion", "type": "single", "metric": "awareness",
-                "text": {"zh": "您是否知道江州市评选出的道德模范或“身边好人”？",
-                         "en": "Do you know of any moral models or \"good people next door\" honoured in Jiangzhou?"},
+                "kind": "opinion",
+                "type": "single",
+                "metric": "awareness",
+                "text": {
+                    "zh": "您是否知道江州市评选出的道德模范或“身边好人”？",
+                    "en": 'Do you know of any moral models or "good people next door" honoured in Jiangzhou?',
+                },
                 "options": [
                     {"label": {"zh": "知道", "en": "Yes"}, "positive": True},
                     {"label": {"zh": "不知道", "en": "No"}},
@@ -473,15 +583,25 @@ SECTIONS = [
         "title": {"zh": "志愿服务与文明实践", "en": "Volunteering and civility practice"},
         "items": [
             {
-                "kind": "knowledge", "type": "single",
+                "kind": "knowledge",
+                "type": "single",
                 "text": {"zh": "志愿服务精神是：", "en": "What is the spirit of volunteering?"},
                 "options": [
-                    {"label": {"zh": "奉献、友爱、互助、进步", "en": "Dedication, friendship, mutual help, progress"},
-                     "correct": True},
-                    {"label": {"zh": "团结、勤奋、求实、创新", "en": "Unity, diligence, realism, innovation"},
-                     "correct": False},
-                    {"label": {"zh": "爱国、守法、明礼、诚信", "en": "Patriotism, lawfulness, courtesy, honesty"},
-                     "correct": False},
+                    {
+                        "label": {
+                            "zh": "奉献、友爱、互助、进步",
+                            "en": "Dedication, friendship, mutual help, progress",
+                        },
+                        "correct": True,
+                    },
+                    {
+                        "label": {"zh": "团结、勤奋、求实、创新", "en": "Unity, diligence, realism, innovation"},
+                        "correct": False,
+                    },
+                    {
+                        "label": {"zh": "爱国、守法、明礼、诚信", "en": "Patriotism, lawfulness, courtesy, honesty"},
+                        "correct": False,
+                    },
                 ],
                 "explanation": {
                     "zh": "志愿服务精神概括为“奉献、友爱、互助、进步”八个字。",
@@ -490,7 +610,8 @@ SECTIONS = [
                 "page": "volunteering",
             },
             {
-                "kind": "knowledge", "type": "single",
+                "kind": "knowledge",
+                "type": "single",
                 "text": {"zh": "社区志愿服务的主题是：", "en": "What is the theme of community volunteering?"},
                 "options": [
                     {"label": {"zh": "邻里守望", "en": "Neighbours looking out for each other"}, "correct": True},
@@ -501,16 +622,31 @@ SECTIONS = [
                 "explanation": {
                     "zh": "社区志愿服务以“邻里守望”为主题，倡导邻居之间相互关心、相互帮助。",
                     "en": "Community volunteering has the theme of neighbours looking out for each other, caring for "
-                          "and helping one another.",
+                    "and helping one another.",
                 },
                 "page": "volunteering",
             },
             {
-                "kind": "knowledge", "type": "fillin",
-                "text": {"zh": "填空：国际志愿者日是每年的____。",
-                         "en": "Fill in the blank: International Volunteer Day falls on ____ each year."},
-                "accepted": ["12月5日", "12月5号", "十二月五日", "十二月五号", "12.5", "12-05",
-                             "5 December", "December 5", "5th December", "December 5th", "5 Dec", "Dec 5"],
+                "kind": "knowledge",
+                "type": "fillin",
+                "text": {
+                    "zh": "填空：国际志愿者日是每年的____。",
+                    "en": "Fill in the blank: International Volunteer Day falls on ____ each year.",
+                },
+                "accepted": [
+                    "12月5日",
+                    "12月5号",
+                    "十二月五日",
+                    "十二月五号",
+                    "12.5",
+                    "12-05",
+                    "5 December",
+                    "December 5",
+                    "5th December",
+                    "December 5th",
+                    "5 Dec",
+                    "Dec 5",
+                ],
                 "explanation": {
                     "zh": "每年12月5日是国际志愿者日；3月5日则是学雷锋纪念日。",
                     "en": "International Volunteer Day is 5 December; 5 March is the day for learning from Lei Feng.",
@@ -518,9 +654,12 @@ SECTIONS = [
                 "page": "volunteering",
             },
             {
-                "kind": "participation", "type": "single",
-                "text": {"zh": "过去一年，您参加过志愿服务或文明创建活动吗？",
-                         "en": "In the past year, have you taken part in volunteering or civility campaign activities?"},
+                "kind": "participation",
+                "type": "single",
+                "text": {
+                    "zh": "过去一年，您参加过志愿服务或文明创建活动吗？",
+                    "en": "In the past year, have you taken part in volunteering or civility campaign activities?",
+                },
                 "options": [
                     {"label": {"zh": "经常参加", "en": "Often"}, "positive": True},
                     {"label": {"zh": "偶尔参加", "en": "Sometimes"}, "positive": True},
@@ -528,18 +667,26 @@ SECTIONS = [
                 ],
             },
             {
-                "kind": "opinion", "type": "single", "metric": "awareness",
-                "text": {"zh": "您是否知道所在社区设有新时代文明实践站？",
-                         "en": "Do you know that your community has a New Era Civilization Practice Station?"},
+                "kind": "opinion",
+                "type": "single",
+                "metric": "awareness",
+                "text": {
+                    "zh": "您是否知道所在社区设有新时代文明实践站？",
+                    "en": "Do you know that your community has a New Era Civilization Practice Station?",
+                },
                 "options": [
                     {"label": {"zh": "知道", "en": "Yes"}, "positive": True},
                     {"label": {"zh": "不知道", "en": "No"}},
                 ],
             },
             {
-                "kind": "opinion", "type": "single", "metric": None,
-                "text": {"zh": "您觉得身边的志愿服务氛围如何？",
-                         "en": "How would you describe the volunteering atmosphere around you?"},
+                "kind": "opinion",
+                "type": "single",
+                "metric": None,
+                "text": {
+                    "zh": "您觉得身边的志愿服务氛围如何？",
+                    "en": "How would you describe the volunteering atmosphere around you?",
+                },
                 "options": [
                     {"label": {"zh": "浓厚", "en": "Strong"}},
                     {"label": {"zh": "一般", "en": "Average"}},
@@ -552,9 +699,12 @@ SECTIONS = [
         "title": {"zh": "文明行为", "en": "Everyday civility"},
         "items": [
             {
-                "kind": "knowledge", "type": "multiple",
-                "text": {"zh": "生活垃圾一般分为哪四类？",
-                         "en": "Which four categories is household waste usually sorted into?"},
+                "kind": "knowledge",
+                "type": "multiple",
+                "text": {
+                    "zh": "生活垃圾一般分为哪四类？",
+                    "en": "Which four categories is household waste usually sorted into?",
+                },
                 "options": [
                     {"label": {"zh": "可回收物", "en": "Recyclables"}, "correct": True},
                     {"label": {"zh": "有害垃圾", "en": "Hazardous waste"}, "correct": True},
@@ -565,14 +715,17 @@ SECTIONS = [
                 "explanation": {
                     "zh": "生活垃圾分为可回收物、有害垃圾、厨余垃圾和其他垃圾；建筑垃圾不属于生活垃圾，需另行处理。",
                     "en": "Household waste is sorted into recyclables, hazardous, food and residual waste; construction "
-                          "waste is not household waste and is handled separately.",
+                    "waste is not household waste and is handled separately.",
                 },
                 "page": "waste-sorting",
             },
             {
-                "kind": "knowledge", "type": "single",
-                "text": {"zh": "过期药品、废荧光灯管应当投放到哪一类垃圾桶？",
-                         "en": "Which bin should expired medicines and used fluorescent tubes go into?"},
+                "kind": "knowledge",
+                "type": "single",
+                "text": {
+                    "zh": "过期药品、废荧光灯管应当投放到哪一类垃圾桶？",
+                    "en": "Which bin should expired medicines and used fluorescent tubes go into?",
+                },
                 "options": [
                     {"label": {"zh": "可回收物", "en": "Recyclables"}, "correct": False},
                     {"label": {"zh": "有害垃圾", "en": "Hazardous waste"}, "correct": True},
@@ -582,37 +735,54 @@ SECTIONS = [
                 "explanation": {
                     "zh": "过期药品和废灯管含有对人体或环境有害的物质，属于有害垃圾，应单独投放。",
                     "en": "Expired medicines and used tubes contain substances harmful to people or the environment, "
-                          "so they are hazardous waste and must be disposed of separately.",
+                    "so they are hazardous waste and must be disposed of separately.",
                 },
                 "page": "waste-sorting",
             },
             {
-                "kind": "knowledge", "type": "multiple",
-                "text": {"zh": "文明餐桌倡导哪些做法？",
-                         "en": "Which of these are good dining manners?"},
+                "kind": "knowledge",
+                "type": "multiple",
+                "text": {"zh": "文明餐桌倡导哪些做法？", "en": "Which of these are good dining manners?"},
                 "options": [
-                    {"label": {"zh": "按需点餐，践行光盘行动", "en": "Ordering only what you need and clearing your plate"},
-                     "correct": True},
+                    {
+                        "label": {
+                            "zh": "按需点餐，践行光盘行动",
+                            "en": "Ordering only what you need and clearing your plate",
+                        },
+                        "correct": True,
+                    },
                     {"label": {"zh": "吃不完的饭菜打包带走", "en": "Taking leftovers home"}, "correct": True},
-                    {"label": {"zh": "聚餐时使用公筷公勺", "en": "Using serving chopsticks and spoons for shared dishes"},
-                     "correct": True},
-                    {"label": {"zh": "劝酒拼酒，越热闹越有面子", "en": "Pushing others to drink to liven things up"},
-                     "correct": False},
+                    {
+                        "label": {
+                            "zh": "聚餐时使用公筷公勺",
+                            "en": "Using serving chopsticks and spoons for shared dishes",
+                        },
+                        "correct": True,
+                    },
+                    {
+                        "label": {"zh": "劝酒拼酒，越热闹越有面子", "en": "Pushing others to drink to liven things up"},
+                        "correct": False,
+                    },
                 ],
                 "explanation": {
                     "zh": "文明餐桌提倡光盘行动、剩菜打包和使用公筷公勺，反对劝酒拼酒和餐饮浪费。",
                     "en": "Civilized dining means clearing your plate, taking leftovers home and using serving "
-                          "chopsticks, not pressing drinks on others or wasting food.",
+                    "chopsticks, not pressing drinks on others or wasting food.",
                 },
                 "page": "waste-sorting",
             },
             {
-                "kind": "knowledge", "type": "single",
-                "text": {"zh": "驾驶机动车遇到行人正在通过人行横道时，应当：",
-                         "en": "When you are driving and a pedestrian is using a zebra crossing, you should:"},
+                "kind": "knowledge",
+                "type": "single",
+                "text": {
+                    "zh": "驾驶机动车遇到行人正在通过人行横道时，应当：",
+                    "en": "When you are driving and a pedestrian is using a zebra crossing, you should:",
+                },
                 "options": [
-                    {"label": {"zh": "鸣笛提醒行人让开", "en": "Sound the horn so the pedestrian moves aside"},
-                     "correct": False},
+                    {
+                        "label": {"zh": "鸣笛提醒行人让开", "en": "Sound the horn so the pedestrian moves aside"},
+                        "correct": False,
+                    },
                     {"label": {"zh": "加速抢先通过", "en": "Speed up to get through first"}, "correct": False},
                     {"label": {"zh": "停车让行", "en": "Stop and let the pedestrian cross"}, "correct": True},
                     {"label": {"zh": "从行人前后绕行", "en": "Drive around the pedestrian"}, "correct": False},
@@ -620,33 +790,44 @@ SECTIONS = [
                 "explanation": {
                     "zh": "按照道路交通安全法，机动车行经人行横道应当减速，遇行人正在通过时应当停车让行。",
                     "en": "Under the road traffic safety law, drivers must slow down at crossings and stop to give way "
-                          "to anyone crossing.",
+                    "to anyone crossing.",
                 },
                 "page": "civil-behaviour",
             },
             {
-                "kind": "knowledge", "type": "multiple",
-                "text": {"zh": "携犬出门，正确的做法有：",
-                         "en": "Which are the right things to do when walking a dog?"},
+                "kind": "knowledge",
+                "type": "multiple",
+                "text": {
+                    "zh": "携犬出门，正确的做法有：",
+                    "en": "Which are the right things to do when walking a dog?",
+                },
                 "options": [
                     {"label": {"zh": "拴绳牵引", "en": "Keep the dog on a lead"}, "correct": True},
-                    {"label": {"zh": "及时清理犬只粪便", "en": "Clean up after the dog straight away"}, "correct": True},
+                    {
+                        "label": {"zh": "及时清理犬只粪便", "en": "Clean up after the dog straight away"},
+                        "correct": True,
+                    },
                     {"label": {"zh": "主动避开人群密集的地方", "en": "Avoid crowded places"}, "correct": True},
-                    {"label": {"zh": "让犬只在公共场所自由奔跑", "en": "Let the dog run free in public places"},
-                     "correct": False},
+                    {
+                        "label": {"zh": "让犬只在公共场所自由奔跑", "en": "Let the dog run free in public places"},
+                        "correct": False,
+                    },
                 ],
                 "explanation": {
                     "zh": "文明养犬要拴绳牵引、及时清理粪便、避让行人和人群，不能任犬只在公共场所自由奔跑。",
                     "en": "Responsible owners keep dogs on a lead, clean up after them and keep clear of crowds; "
-                          "letting a dog run loose in public is not acceptable.",
+                    "letting a dog run loose in public is not acceptable.",
                 },
                 "page": "civil-behaviour",
             },
             {
-                "kind": "knowledge", "type": "single",
-                "text": {"zh": "反映占道经营、垃圾清运不及时等非紧急问题，可以拨打哪个热线？",
-                         "en": "Which number can you call about non-emergency problems such as stalls blocking the "
-                               "pavement or uncollected rubbish?"},
+                "kind": "knowledge",
+                "type": "single",
+                "text": {
+                    "zh": "反映占道经营、垃圾清运不及时等非紧急问题，可以拨打哪个热线？",
+                    "en": "Which number can you call about non-emergency problems such as stalls blocking the "
+                    "pavement or uncollected rubbish?",
+                },
                 "options": [
                     {"label": {"zh": "110", "en": "110"}, "correct": False},
                     {"label": {"zh": "119", "en": "119"}, "correct": False},
@@ -656,7 +837,7 @@ SECTIONS = [
                 "explanation": {
                     "zh": "12345是政务服务便民热线，受理非紧急诉求；110、119、120留给紧急情况。",
                     "en": "12345 is the government service hotline for non-emergency matters; 110, 119 and 120 are "
-                          "for emergencies.",
+                    "for emergencies.",
                 },
                 "page": "civil-behaviour",
             },
@@ -666,9 +847,13 @@ SECTIONS = [
         "title": {"zh": "城市治理与满意度", "en": "Local governance and satisfaction"},
         "items": [
             {
-                "kind": "opinion", "type": "single", "metric": "satisfaction",
-                "text": {"zh": "您对青川区创建全国文明城市工作的总体评价是？",
-                         "en": "Overall, how satisfied are you with Qingchuan District's National Civilized City campaign?"},
+                "kind": "opinion",
+                "type": "single",
+                "metric": "satisfaction",
+                "text": {
+                    "zh": "您对青川区创建全国文明城市工作的总体评价是？",
+                    "en": "Overall, how satisfied are you with Qingchuan District's National Civilized City campaign?",
+                },
                 "options": [
                     {"label": {"zh": "满意", "en": "Satisfied"}, "positive": True},
                     {"label": {"zh": "基本满意", "en": "Fairly satisfied"}, "positive": True},
@@ -677,10 +862,14 @@ SECTIONS = [
                 ],
             },
             {
-                "kind": "opinion", "type": "single", "metric": "satisfaction",
-                "text": {"zh": "您对区内政府部门办事效率和便利程度满意吗？",
-                         "en": "How satisfied are you with how quickly and easily you can get things done at "
-                               "government offices in the district?"},
+                "kind": "opinion",
+                "type": "single",
+                "metric": "satisfaction",
+                "text": {
+                    "zh": "您对区内政府部门办事效率和便利程度满意吗？",
+                    "en": "How satisfied are you with how quickly and easily you can get things done at "
+                    "government offices in the district?",
+                },
                 "options": [
                     {"label": {"zh": "满意", "en": "Satisfied"}, "positive": True},
                     {"label": {"zh": "基本满意", "en": "Fairly satisfied"}, "positive": True},
@@ -689,9 +878,13 @@ SECTIONS = [
                 ],
             },
             {
-                "kind": "opinion", "type": "single", "metric": "satisfaction",
-                "text": {"zh": "您对学校周边治安、交通和市场秩序的治理满意吗？",
-                         "en": "How satisfied are you with public safety, traffic and street trading around schools?"},
+                "kind": "opinion",
+                "type": "single",
+                "metric": "satisfaction",
+                "text": {
+                    "zh": "您对学校周边治安、交通和市场秩序的治理满意吗？",
+                    "en": "How satisfied are you with public safety, traffic and street trading around schools?",
+                },
                 "options": [
                     {"label": {"zh": "满意", "en": "Satisfied"}, "positive": True},
                     {"label": {"zh": "基本满意", "en": "Fairly satisfied"}, "positive": True},
@@ -700,9 +893,14 @@ SECTIONS = [
                 ],
             },
             {
-                "kind": "opinion", "type": "single", "metric": None, "required": False,
-                "text": {"zh": "您或家人敢一个人在夜间外出散步或赶路吗？",
-                         "en": "Would you or your family feel safe going out alone in the area at night?"},
+                "kind": "opinion",
+                "type": "single",
+                "metric": None,
+                "required": False,
+                "text": {
+                    "zh": "您或家人敢一个人在夜间外出散步或赶路吗？",
+                    "en": "Would you or your family feel safe going out alone in the area at night?",
+                },
                 "options": [
                     {"label": {"zh": "敢", "en": "Yes"}},
                     {"label": {"zh": "说不清", "en": "Not sure"}},

@@ -1,4 +1,5 @@
 """One localised error page for every HTTP error; JSON for API and check requests."""
+
 import math
 
 from flask import jsonify, render_template, request
@@ -14,16 +15,20 @@ from .ratelimit import AllowanceUsedUp, retry_after
 def messages():
     """Title and advice per status code, in the current locale."""
     return {
-        400: (_("Something in the request was not right"),
-              _("The page could not use what was sent. Please go back and try again.")),
+        400: (
+            _("Something in the request was not right"),
+            _("The page could not use what was sent. Please go back and try again."),
+        ),
         403: (_("Not allowed"), _("You do not have access to this page.")),
         404: (_("Page not found"), _("The address may be mistyped, or the page has moved.")),
         405: (_("Not allowed"), _("This page cannot be used that way.")),
         413: (_("Too much was sent"), _("What you sent is larger than any answer needs. Please shorten it.")),
         422: (_("Please check your answers"), _("Some answers could not be used.")),
         429: (_("Too many attempts"), _("Please wait a few minutes, then try again.")),
-        500: (_("Something went wrong on our side"),
-              _("Your answers are safe if you saw the result page. Please try again in a moment.")),
+        500: (
+            _("Something went wrong on our side"),
+            _("Your answers are safe if you saw the result page. Please try again in a moment."),
+        ),
     }
 
 

@@ -1,4 +1,5 @@
 """Extension objects, created unbound and initialised in the application factory."""
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager

@@ -11,6 +11,7 @@ edited) is rendered every time.
 The key holds everything else the frame shows: see ``frame_key``. Entries live in the application object
 (tests' applications never share one), at most ``MAX_FRAMES`` of them, least recently used dropped first.
 """
+
 import logging
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -53,8 +54,14 @@ def frame_key(*parts):
     """
     if "_flashes" in session or assisted.current() is not None or current_app.jinja_env.auto_reload:
         return None
-    return (*parts, locale_code(), request.script_root, request.full_path, tuple(sorted(prefs.read().items())),
-            campaign_settings().site_name)
+    return (
+        *parts,
+        locale_code(),
+        request.script_root,
+        request.full_path,
+        tuple(sorted(prefs.read().items())),
+        campaign_settings().site_name,
+    )
 
 
 def _frames():

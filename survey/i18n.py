@@ -1,4 +1,5 @@
 """Interface languages and the locale choice: explicit choice → session → Accept-Language → default."""
+
 from functools import lru_cache
 
 from babel import Locale
@@ -9,8 +10,18 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
-__all__ = ["LANGUAGES", "HTML_LANG", "N_", "_", "_l", "ngettext", "select_locale", "locale_code", "content_locales",
-           "for_locale"]
+__all__ = [
+    "LANGUAGES",
+    "HTML_LANG",
+    "N_",
+    "_",
+    "_l",
+    "ngettext",
+    "select_locale",
+    "locale_code",
+    "content_locales",
+    "for_locale",
+]
 
 # Locale code → the language's own name, shown in the switcher.
 LANGUAGES = {"zh": "中文", "en": "English"}

@@ -1,4 +1,5 @@
 """Catalog housekeeping: the English catalog repeats its English source strings."""
+
 from babel.messages.pofile import read_po, write_po
 
 

@@ -4,6 +4,7 @@ The zone is the configured ``BABEL_DEFAULT_TIMEZONE`` (``TIMEZONE``, checked whe
 survey/config.py). A resident answering at 07:30 in Beijing on 27 November answered on 27 November,
 though it was still the 26th in UTC: the daily rollup, the date filters and "today" all use local days.
 """
+
 from datetime import UTC, datetime, time, timedelta, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -110,6 +111,7 @@ def today():
 def local_dates(since, until):
     """``(start, end)``: the naive UTC bounds of the local days ``since`` to ``until`` (inclusive; either may be
     None), as ``start <= time < end``."""
-    return (None if since is None else day_start_utc(since),
-            None if until is None else day_start_utc(until + timedelta(days=1)))
-
+    return (
+        None if since is None else day_start_utc(since),
+        None if until is None else day_start_utc(until + timedelta(days=1)),
+    )

@@ -1,4 +1,5 @@
 """Participation: participants per community on the current questionnaire version, and the public board."""
+
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -74,7 +75,13 @@ def board_entry(community, participants, campaign):
     if participants < min_count:
         return BoardEntry(community, True, min_count, population, share, target, None, None, None)
     return BoardEntry(
-        community, False, min_count, population, share, target, participants,
+        community,
+        False,
+        min_count,
+        population,
+        share,
+        target,
+        participants,
         participants / population if population else None,
         participants / target if target else None,
     )
@@ -88,12 +95,17 @@ def participation_board(campaign=None, version=None, street=None):
     campaign = campaign or get_campaign()
     version = version or current_version()
     counts = participants_by_community(version.id if version is not None else None)
-    streets = [street] if street is not None else db.session.scalars(
-        select(Street).order_by(Street.position, Street.id)).all()
+    streets = (
+        [street]
+        if street is not None
+        else db.session.scalars(select(Street).order_by(Street.position, Street.id)).all()
+    )
     board = []
     for street in streets:
-        entries = [board_entry(community, counts.get(community.id, 0), campaign)
-                   for community in sorted(street.communities, key=lambda c: (c.position, c.id))]
+        entries = [
+            board_entry(community, counts.get(community.id, 0), campaign)
+            for community in sorted(street.communities, key=lambda c: (c.position, c.id))
+        ]
         if entries:
             board.append((street, entries))
     return board
@@ -127,7 +139,8 @@ def street_board(campaign=None, version=None):
     counts = participants_by_community(version.id if version is not None else None)
     members = {}
     for community_id, street_id, population, share in db.session.execute(
-            select(Community.id, Community.street_id, Community.target_population, Community.target_share)):
+        select(Community.id, Community.street_id, Community.target_population, Community.target_share)
+    ):
         people, target, number = members.get(street_id, (0, 0, 0))
         goal = participation_target(population, share or campaign.default_target_share or 0.2)
         members[street_id] = (people + counts.get(community_id, 0), target + (goal or 0), number + 1)
@@ -141,8 +154,9 @@ def street_board(campaign=None, version=None):
         if people < min_count:
             entries.append(StreetEntry(street, number, True, min_count, target, None, None))
         else:
-            entries.append(StreetEntry(street, number, False, min_count, target, people,
-                                       people / target if target else None))
+            entries.append(
+                StreetEntry(street, number, False, min_count, target, people, people / target if target else None)
+            )
     return entries
 
 

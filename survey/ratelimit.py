@@ -5,6 +5,7 @@
   stores, and refused with ``AllowanceUsedUp`` (a 429 saying when to come back).
 - ``retry_after``: the wait a 429 asks for, the same for Flask-Limiter's limits and the allowances.
 """
+
 import hashlib
 import hmac
 import logging

@@ -122,15 +122,26 @@ class Fixed:
             if any(bind.expanding or bind.literal_execute for bind in compiled.binds.values()):
                 raise ValueError("a Fixed statement takes no IN list or value written in when it runs")
             columns = self.statement.selected_columns
-            binds = {name: processor for name, bind in compiled.binds.items()
-                     if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
-            results = [(position, processor) for position, column in enumerate(columns)
-                       if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None]
+            binds = {
+                name: processor
+                for name, bind in compiled.binds.items()
+                if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+            }
+            results = [
+                (position, processor)
+                for position, column in enumerate(columns)
+                if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None)) is not None
+            ]
             required = frozenset(name for name, bind in compiled.binds.items() if bind.required)
             form = self._forms[dialect.name] = (
-                compiled.string, compiled.positiontup if compiled.positional else None, required,
+                compiled.string,
+                compiled.positiontup if compiled.positional else None,
+                required,
                 compiled.construct_params(dict.fromkeys(required)),  # the statement's own values
-                binds, results, namedtuple("Row", [column.key for column in columns], rename=True))
+                binds,
+                results,
+                namedtuple("Row", [column.key for column in columns], rename=True),
+            )
         return form
 
     def first(self, connection, parameters=None):
@@ -156,8 +167,9 @@ class Fixed:
             lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, None)
             if lost:
                 connection.invalidate(error)
-            raise DBAPIError.instance(sql, arguments, error, dialect.loaded_dbapi.Error,
-                                      connection_invalidated=lost) from error
+            raise DBAPIError.instance(
+                sql, arguments, error, dialect.loaded_dbapi.Error, connection_invalidated=lost
+            ) from error
         if row is None:
             return None
         if results:
@@ -299,14 +311,16 @@ class Columns(list):
         mapper = inspect(model)
         self.mapper = mapper
         self.keys = tuple(key for key, _column in pairs)
-        self.primary_key = tuple(self.keys.index(mapper.get_property_by_column(column).key)
-                                 for column in mapper.primary_key)
+        self.primary_key = tuple(
+            self.keys.index(mapper.get_property_by_column(column).key) for column in mapper.primary_key
+        )
 
 
 def columns(model, prefix=""):
     """``[(attribute, labelled column)]`` for every column of ``model``: what to select for ``attach``."""
-    return Columns(model, [(attr.key, attr.columns[0].label(prefix + attr.key))
-                           for attr in inspect(model).column_attrs])
+    return Columns(
+        model, [(attr.key, attr.columns[0].label(prefix + attr.key)) for attr in inspect(model).column_attrs]
+    )
 
 
 def attach(model, selected, row):

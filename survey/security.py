@@ -1,4 +1,5 @@
 """Response headers: a strict Content-Security-Policy and the usual hardening; request size limits."""
+
 from flask import request
 from werkzeug.routing import IntegerConverter
 

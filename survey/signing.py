@@ -8,6 +8,7 @@ only on the keys, so it is done here once per key (about a tenth of a resident's
 The cookies and tokens are byte for byte the ones Flask and Flask-WTF make: the same serializer classes,
 salts, key derivation and digests, only kept. ``SECRET_KEY_FALLBACKS`` rotation works as in Flask.
 """
+
 import hashlib
 import json
 import os
@@ -23,8 +24,7 @@ from itsdangerous.timed import TimestampSigner
 
 @lru_cache(maxsize=32)
 def _derived_key(secret, salt, key_derivation, digest_method):
-    return TimestampSigner(secret, salt=salt, key_derivation=key_derivation,
-                           digest_method=digest_method).derive_key()
+    return TimestampSigner(secret, salt=salt, key_derivation=key_derivation, digest_method=digest_method).derive_key()
 
 
 class KeyedSigner(TimestampSigner):
@@ -81,16 +81,22 @@ class SessionInterface(SecureCookieSessionInterface):
 @lru_cache(maxsize=8)
 def _session_serializer(keys, salt, serializer, key_derivation, digest_method):
     """Flask's session serializer for ``keys`` (its fallbacks, then the current key, which signs)."""
-    return URLSafeTimedSerializer(list(keys), salt=salt, serializer=serializer, signer=KeyedSigner,
-                                  signer_kwargs={"key_derivation": key_derivation, "digest_method": digest_method})
+    return URLSafeTimedSerializer(
+        list(keys),
+        salt=salt,
+        serializer=serializer,
+        signer=KeyedSigner,
+        signer_kwargs={"key_derivation": key_derivation, "digest_method": digest_method},
+    )
 
 
 @lru_cache(maxsize=8)
 def _csrf_serializer(secret):
     """Flask-WTF's token serializer for ``secret``: its salt and its signer's key derivation and digest (SHA-1,
     named as OpenSSL's constructor, see ``SessionInterface.digest_method``)."""
-    return URLSafeTimedSerializer(secret, salt="wtf-csrf-token", signer=KeyedSigner,
-                                  signer_kwargs={"digest_method": hashlib.sha1})
+    return URLSafeTimedSerializer(
+        secret, salt="wtf-csrf-token", signer=KeyedSigner, signer_kwargs={"digest_method": hashlib.sha1}
+    )
 
 
 def csrf_field(config=None):

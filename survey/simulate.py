@@ -9,6 +9,7 @@ equal a recount. The counts of a batch are kept per answer (``Counter`` over the
 turned into rollup sums once per batch. When there are two batches or more, a forked process makes them
 while this one writes them (``_made``).
 """
+
 import gc
 import json
 import multiprocessing
@@ -35,11 +36,21 @@ from .questionnaire.scoring import coerce, score
 from .questionnaire.services import answer_rows, current_version, version_keys
 from .stats import rollup
 
-RESPONSE_COLUMNS = ("public_id", "version_id", "community_id", "participant_hash", "attempt_number", "is_counted",
-                    "knowledge_correct", "knowledge_total", "submitted_at", "answers")
+RESPONSE_COLUMNS = (
+    "public_id",
+    "version_id",
+    "community_id",
+    "participant_hash",
+    "attempt_number",
+    "is_counted",
+    "knowledge_correct",
+    "knowledge_total",
+    "submitted_at",
+    "answers",
+)
 WRONG_TEXTS = ("不知道", "?", "dunno")
 SKIP_OPTIONAL = 0.3  # the chance that a synthetic resident leaves an optional item unanswered
-_BELOW_ONE = 1.0 - 2.0 ** -53
+_BELOW_ONE = 1.0 - 2.0**-53
 SQLITE_CACHE_KIB = 131072
 PREFIX_DIGITS = 13
 _last_prefix = 0
@@ -67,9 +78,10 @@ class Menu:
 
 def _scored(table, key, raw):
     value = coerce(key, raw)
-    stored, = answer_rows([(key, value, score(key, value))])
-    answer = Answer(len(table), tuple(stored), json.dumps(stored, ensure_ascii=False, separators=(",", ":")),
-                    bool(stored[2]))
+    (stored,) = answer_rows([(key, value, score(key, value))])
+    answer = Answer(
+        len(table), tuple(stored), json.dumps(stored, ensure_ascii=False, separators=(",", ":")), bool(stored[2])
+    )
     table.append(answer)
     return answer.number
 
@@ -86,8 +98,10 @@ def menus(version, keys=None):
             sizes = ((*right, *(_scored(table, key, text) for text in WRONG_TEXTS)),)
         elif key.question_type == "multiple":
             right = (_scored(table, key, sorted(key.correct)),)
-            sizes = tuple(tuple(_scored(table, key, list(subset)) for subset in combinations(options, size))
-                          for size in range(1, len(options) + 1))
+            sizes = tuple(
+                tuple(_scored(table, key, list(subset)) for subset in combinations(options, size))
+                for size in range(1, len(options) + 1)
+            )
         else:
             wanted = key.correct if key.is_knowledge else key.positive
             every = tuple(_scored(table, key, option_id) for option_id in options)
@@ -173,8 +187,17 @@ def simulate_responses(count, community=None, seed=None, days=30, retake_share=0
     if not communities:
         raise ValueError("no communities")
     timestamp = partial(sqltext.stored, db.session.connection().dialect)
-    plan = _Plan(version.id, communities, *menus(version), random.Random(seed), days, retake_share, batch_size,
-                 timestamp, day_finder())
+    plan = _Plan(
+        version.id,
+        communities,
+        *menus(version),
+        random.Random(seed),
+        days,
+        retake_share,
+        batch_size,
+        timestamp,
+        day_finder(),
+    )
     stored = 0
     # A batch is a million small acyclic objects that reference counting frees; the cyclic collector
     # would only rescan them again and again (a third of the run time), so it waits until the end
@@ -251,10 +274,19 @@ def _make(plan, count):
             participant[4] = right / knowledge_total if knowledge_total else None
             if attempt == 1:
                 participant[3] = participant[4]
-            batch.append((next(public_ids), participant[0], participant[1], attempt,
-                          start + step * (made + len(batch) + draw()), numbers,
-                          "[" + ",".join(map(packed.__getitem__, numbers)) + "]",
-                          right, sum(map(scored.__getitem__, numbers))))
+            batch.append(
+                (
+                    next(public_ids),
+                    participant[0],
+                    participant[1],
+                    attempt,
+                    start + step * (made + len(batch) + draw()),
+                    numbers,
+                    "[" + ",".join(map(packed.__getitem__, numbers)) + "]",
+                    right,
+                    sum(map(scored.__getitem__, numbers)),
+                )
+            )
         made += size
         yield (*_sums(plan, knowledge_total, batch), _gains(before), _gains(retakers))
         if len(participants) > 200_000:
@@ -298,8 +330,7 @@ def _received(queue, maker):
         except Empty:
             if maker.is_alive():
                 continue
-            raise RuntimeError(f"the process making synthetic responses stopped (exit code {maker.exitcode})") \
-                from None
+            raise RuntimeError(f"the process making synthetic responses stopped (exit code {maker.exitcode})") from None
         if batch is None:
             return
         if isinstance(batch, Exception):
@@ -321,15 +352,17 @@ def _synthetic_keys(length, count):
     _last_prefix = first + count
     size = length - PREFIX_DIGITS
     digits = secrets.token_hex((size + 1) // 2 * count)
-    return iter([f"{first + index:013x}{digits[index * size:(index + 1) * size]}" for index in range(count)])
+    return iter([f"{first + index:013x}{digits[index * size : (index + 1) * size]}" for index in range(count)])
 
 
 def _gains(participants):
     """{hash: (community of the counted attempt, latest − first score)} for those with two attempts or more,
     as ``rollup.gain_contributions`` reads it from the database."""
-    return {participant: (community_id, latest - first)
-            for participant, community_id, attempts, first, latest in participants.values()
-            if attempts >= 2 and first is not None and latest is not None}
+    return {
+        participant: (community_id, latest - first)
+        for participant, community_id, attempts, first, latest in participants.values()
+        if attempts >= 2 and first is not None and latest is not None
+    }
 
 
 def _sums(plan, knowledge_total, batch):
@@ -337,11 +370,24 @@ def _sums(plan, knowledge_total, batch):
     version_id, timestamp = plan.version_id, plan.timestamp
     # In participant order (stable: a participant's attempts keep their order, so the latest has the
     # highest id): the inserts then walk the participant indexes instead of jumping about them.
-    rows = sorted([
-        (public_id, version_id, community_id, participant, attempt, attempt == 1, correct, knowledge_total,
-         timestamp(submitted_at), answers)
-        for public_id, participant, community_id, attempt, submitted_at, _, answers, correct, _ in batch
-    ], key=itemgetter(3))
+    rows = sorted(
+        [
+            (
+                public_id,
+                version_id,
+                community_id,
+                participant,
+                attempt,
+                attempt == 1,
+                correct,
+                knowledge_total,
+                timestamp(submitted_at),
+                answers,
+            )
+            for public_id, participant, community_id, attempt, submitted_at, _, answers, correct, _ in batch
+        ],
+        key=itemgetter(3),
+    )
     days = defaultdict(lambda: dict.fromkeys(rollup.DAY_SUMS, 0))
     chosen = defaultdict(Counter)  # community id -> how often each answer (by number) was given
     local_day = plan.local_day  # the district's day, as the web path counts it (rollup.counted_sums)

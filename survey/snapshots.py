@@ -14,6 +14,7 @@ So another process serves the previous questionnaire for at most ``MAX_AGE`` sec
 resident who started on it is sent back to the start, as for any change (see questionnaire.views).
 Snapshots are kept per application object, so test applications never share one.
 """
+
 import time
 
 from flask import current_app, g

@@ -5,6 +5,7 @@ them with SQLAlchemy cost more than running them. Their text is built once per d
 (``text_for``). Driver-level statements bypass SQLAlchemy's types, so a date or time goes to SQLite as
 the same text SQLAlchemy's ``Date`` and ``DateTime`` types store and compare (``stored``).
 """
+
 from datetime import date, datetime
 
 from sqlalchemy import exc

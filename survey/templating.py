@@ -1,4 +1,5 @@
 """Template globals: languages, the current locale and safe rendering of staff Markdown."""
+
 from flask import current_app, g, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal, format_percent, get_locale, get_translations
 from flask_login import current_user
@@ -114,7 +115,5 @@ def init_app(app):
             "format_percent": format_percent,
             "locale_code": code,
             "html_lang": HTML_LANG.get(code, code),
-            "language_url": lambda lang: url_for(
-                "public.set_language", code=lang, next=request.full_path.rstrip("?")
-            ),
+            "language_url": lambda lang: url_for("public.set_language", code=lang, next=request.full_path.rstrip("?")),
         }

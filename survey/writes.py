@@ -6,6 +6,7 @@ by calling each listener with its writes: a set of ``(table, is_insert)``, ``tab
 when the statement did not name one plainly (a caller should then assume anything changed). A rollback
 counts too: nothing reached the database, but a copy read inside the transaction may have seen it.
 """
+
 import re
 
 from sqlalchemy import event

@@ -1,4 +1,5 @@
 """Shared fixtures: an app on a fresh database with the demo content, clients, and survey helpers."""
+
 import os
 import re
 import shutil
@@ -32,7 +33,7 @@ def _config(database_uri):
 def _normalise_url(url):
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -146,7 +147,7 @@ def forged(signed):
     assert head and len(signature) > 2, "not a signed token"
     middle = len(signature) // 2
     swapped = "B" if signature[middle] == "A" else "A"
-    return f"{head}.{signature[:middle]}{swapped}{signature[middle + 1:]}"
+    return f"{head}.{signature[:middle]}{swapped}{signature[middle + 1 :]}"
 
 
 def right_answers(app, wrong_item_ids=()):
@@ -215,8 +216,11 @@ def version_count():
 
 STAFF_PASSWORD = "correct horse battery"
 STAFF_SCOPES = {
-    "admin": {}, "editor": {}, "district": {},
-    "street": {"street_code": "s-hehua"}, "community": {"community_code": "lianhu"},
+    "admin": {},
+    "editor": {},
+    "district": {},
+    "street": {"street_code": "s-hehua"},
+    "community": {"community_code": "lianhu"},
 }
 
 
@@ -240,8 +244,9 @@ class StaffLogin:
 
     def login(self, username, password=STAFF_PASSWORD):
         page = self.client.get("/admin/login")
-        return self.client.post("/admin/login", data={
-            "username": username, "password": password, "csrf_token": csrf_token(page.text)})
+        return self.client.post(
+            "/admin/login", data={"username": username, "password": password, "csrf_token": csrf_token(page.text)}
+        )
 
     def as_role(self, role, username=None):
         self.make_staff(role, username)

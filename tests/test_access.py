@@ -1,4 +1,5 @@
 """Every staff route × every role: refused with 403 (or the login page for anonymous visitors) unless allowed."""
+
 import pytest
 from werkzeug.routing import IntegerConverter
 

@@ -1,4 +1,5 @@
 """Campaign settings, the home-page countdown's source, and the audit log."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -17,9 +18,17 @@ def test_settings_are_saved_and_audited(auth, client, app):
     page = client.get("/admin/settings", headers=EN)
     with app.app_context():
         day = (today() + timedelta(days=30)).isoformat()  # the district's today, as the countdown counts
-    response = client.post("/admin/settings", data={
-        "site_name_zh": "测试区创文问卷", "site_name_en": "Test District Survey", "inspection_date": day,
-        "default_target_share": "25", "min_count": "8", "csrf_token": csrf_token(page.text)})
+    response = client.post(
+        "/admin/settings",
+        data={
+            "site_name_zh": "测试区创文问卷",
+            "site_name_en": "Test District Survey",
+            "inspection_date": day,
+            "default_target_share": "25",
+            "min_count": "8",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         campaign = get_campaign()
@@ -34,9 +43,18 @@ def test_settings_are_saved_and_audited(auth, client, app):
 def test_settings_refuse_bad_values_without_saving(auth, client, app):
     auth.as_role("admin")
     page = client.get("/admin/settings", headers=EN)
-    response = client.post("/admin/settings", headers=EN, data={
-        "site_name_zh": "", "site_name_en": "x", "inspection_date": "not a date",
-        "default_target_share": "500", "min_count": "-1", "csrf_token": csrf_token(page.text)})
+    response = client.post(
+        "/admin/settings",
+        headers=EN,
+        data={
+            "site_name_zh": "",
+            "site_name_en": "x",
+            "inspection_date": "not a date",
+            "default_target_share": "500",
+            "min_count": "-1",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
     assert response.status_code == 422
     assert "Enter a whole number from 1 to 100." in response.text
     with app.app_context():

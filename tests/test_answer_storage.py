@@ -1,4 +1,5 @@
 """Answers packed with their response: exactly what was answered is stored, read back, recounted and exported."""
+
 import csv
 import io
 import json
@@ -168,7 +169,8 @@ def test_a_recount_decodes_in_batches_with_the_same_result(app, runner):
         assert {key: dict(value) for key, value in whole.items()} == {key: dict(value) for key, value in pieces.items()}
         stored = db.session.scalars(select(StatsItem)).all()
         assert sum(row.answered for row in stored) == sum(
-            counts.answered for per_item in whole.values() for counts in per_item.values())
+            counts.answered for per_item in whole.values() for counts in per_item.values()
+        )
 
 
 def test_the_export_has_one_row_per_stored_answer(app, version, community):
@@ -178,10 +180,17 @@ def test_the_export_has_one_row_per_stored_answer(app, version, community):
     responses = db.session.scalars(select(Response).order_by(Response.id)).all()
     items = {item.id: item for item in version.items}
     expected_rows = [
-        [str(response.id), str(answer.item_id), items[answer.item_id].question_type,
-         " ".join(map(str, answer.option_ids)), csv_cell(answer.text), csv_cell(answer.is_correct),
-         csv_cell(answer.is_positive)]
-        for response in responses for answer in response.answers
+        [
+            str(response.id),
+            str(answer.item_id),
+            items[answer.item_id].question_type,
+            " ".join(map(str, answer.option_ids)),
+            csv_cell(answer.text),
+            csv_cell(answer.is_correct),
+            csv_cell(answer.is_positive),
+        ]
+        for response in responses
+        for answer in response.answers
     ]
     rows = list(raw_rows())
     assert [[row[0], row[7], row[9], row[10], row[11], row[12], row[13]] for row in rows] == expected_rows
@@ -196,18 +205,24 @@ def test_recount_equals_rollups_across_communities_and_retakes(version):
     communities = db.session.scalars(select(Community.id).order_by(Community.id)).all()[:3]
     raw = every_kind(version)
     for index in range(9):
-        services.submit(version, communities[index % 3], services.participant_hash(f"s{index % 5}"),
-                        services.new_public_id(), raw)
+        services.submit(
+            version, communities[index % 3], services.participant_hash(f"s{index % 5}"), services.new_public_id(), raw
+        )
     _check_recount_equals_rollups(version.id)
 
 
 def test_the_fast_csv_is_exactly_the_csv_of_the_rows(app, version, community):
     raw = every_kind(version)
     fillin = next(item for item in version.items if item.question_type == "fillin" and item.is_required)
-    texts = ['a"],[1,2,true,null],["b', "back\\slash \\\" quote", "tab\there", " , ", "不知道", "不知道"]
+    texts = ['a"],[1,2,true,null],["b', 'back\\slash \\" quote', "tab\there", " , ", "不知道", "不知道"]
     for number, text in enumerate(texts):
-        services.submit(version, community.id, services.participant_hash(f"t{number}"), services.new_public_id(),
-                        {**raw, fillin.id: text})
+        services.submit(
+            version,
+            community.id,
+            services.participant_hash(f"t{number}"),
+            services.new_public_id(),
+            {**raw, fillin.id: text},
+        )
     # A response whose answers are packed in another (still valid) JSON layout is decoded the slow way.
     odd = db.session.scalars(select(Response).order_by(Response.id.desc())).first()
     odd.packed_answers = json.dumps([list(answer) for answer in odd.answers], ensure_ascii=True)

@@ -1,4 +1,5 @@
 """The statistics API: JSON shape, the service's numbers, tokens, and the 401/403/404 matrix."""
+
 import hashlib
 
 import pytest
@@ -62,7 +63,8 @@ def test_stats_json_has_every_metric_and_equals_the_service(answered, client, to
             assert entry["target"] == stats.target
             assert entry["rates"] == {name: rate.as_dict() for name, rate in stats.rate_fields()}
             assert [(q["item_id"], q["position"], q["text"], q["rate"]) for q in entry["questions"]] == [
-                (item.id, item.position, item.tr("text", "en"), rate.as_dict()) for item, rate in stats.questions]
+                (item.id, item.position, item.tr("text", "en"), rate.as_dict()) for item, rate in stats.questions
+            ]
         assert [s["code"] for s in data["streets"]] == [street.code for street, _ in result.streets]
         for (_street, stats), entry in zip(result.streets, data["streets"], strict=True):
             assert entry["participants"] == stats.participants
@@ -124,9 +126,21 @@ def test_date_filters_limit_the_count(answered, client, token):
     assert everything["district"]["participants"] == 7
 
 
-@pytest.mark.parametrize("query", ["since=tomorrow", "since=2026-02-30", "until=2026-1-1", "since=20260101",
-                                   "since=2021-01-01&until=2020-01-01", "version=abc", "version=-1",
-                                   "version=%C2%B2", "lang=fr", "lang=" + "x" * 500])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "since=tomorrow",
+        "since=2026-02-30",
+        "until=2026-1-1",
+        "since=20260101",
+        "since=2021-01-01&until=2020-01-01",
+        "version=abc",
+        "version=-1",
+        "version=%C2%B2",
+        "lang=fr",
+        "lang=" + "x" * 500,
+    ],
+)
 def test_bad_parameters_are_400_json(client, token, query):
     response = client.get(f"/api/v1/stats?{query}", headers=bearer(token("admin")))
     assert response.status_code == 400, query
@@ -141,8 +155,17 @@ def test_no_credentials_is_401_with_a_bearer_challenge(client):
         assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-@pytest.mark.parametrize("header", ["Bearer cs_not-a-real-token", "Bearer ", "Basic YWRtaW46YWRtaW4=", "Bearer",
-                                    "bearer " + "x" * 5000, "Bearer 令牌"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer cs_not-a-real-token",
+        "Bearer ",
+        "Basic YWRtaW46YWRtaW4=",
+        "Bearer",
+        "bearer " + "x" * 5000,
+        "Bearer 令牌",
+    ],
+)
 def test_unknown_or_malformed_tokens_are_401(client, header, auth):
     auth.as_role("admin")  # a valid session does not rescue a bad token
     response = client.get("/api/v1/stats", headers={"Authorization": header})
@@ -162,22 +185,25 @@ def test_revoked_token_and_disabled_account_are_401(app, client, token, runner):
     assert client.get("/api/v1/stats", headers=bearer(other)).status_code == 401
 
 
-@pytest.mark.parametrize(("role", "path", "status"), [
-    ("community", "/api/v1/communities/lianhu/stats", 200),
-    ("community", "/api/v1/communities/taoyuan/stats", 403),
-    ("community", "/api/v1/communities/binhe/stats", 403),
-    ("community", "/api/v1/communities/atlantis/stats", 404),
-    ("community", "/api/v1/stats", 200),
-    ("street", "/api/v1/communities/taoyuan/stats", 200),
-    ("street", "/api/v1/communities/binhe/stats", 403),
-    ("district", "/api/v1/communities/binhe/stats", 200),
-    ("admin", "/api/v1/communities/binhe/stats", 200),
-    ("admin", "/api/v1/communities/atlantis/stats", 404),
-    ("admin", "/api/v1/communities/" + "x" * 300 + "/stats", 404),
-    ("admin", "/api/v1/stats?version=99", 404),
-    ("editor", "/api/v1/stats", 403),
-    ("editor", "/api/v1/communities/lianhu/stats", 403),
-])
+@pytest.mark.parametrize(
+    ("role", "path", "status"),
+    [
+        ("community", "/api/v1/communities/lianhu/stats", 200),
+        ("community", "/api/v1/communities/taoyuan/stats", 403),
+        ("community", "/api/v1/communities/binhe/stats", 403),
+        ("community", "/api/v1/communities/atlantis/stats", 404),
+        ("community", "/api/v1/stats", 200),
+        ("street", "/api/v1/communities/taoyuan/stats", 200),
+        ("street", "/api/v1/communities/binhe/stats", 403),
+        ("district", "/api/v1/communities/binhe/stats", 200),
+        ("admin", "/api/v1/communities/binhe/stats", 200),
+        ("admin", "/api/v1/communities/atlantis/stats", 404),
+        ("admin", "/api/v1/communities/" + "x" * 300 + "/stats", 404),
+        ("admin", "/api/v1/stats?version=99", 404),
+        ("editor", "/api/v1/stats", 403),
+        ("editor", "/api/v1/communities/lianhu/stats", 403),
+    ],
+)
 @pytest.mark.parametrize("credential", ["token", "session"])
 def test_access_matrix(client, token, auth, role, path, status, credential):
     if credential == "token":
@@ -216,17 +242,20 @@ def test_using_a_token_records_when(app, client, token):
         assert db.session.scalars(select(ApiToken)).one().last_used_at is not None
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["create-token", "--username", "nobody"], "no staff account"),
-    (["create-token", "--username", "admin", "--name", "bad/name"], "--name must be"),
-    (["create-token", "--username", "admin", "--name", "x" * 65], "--name must be"),
-    (["revoke-token", "--username", "admin"], "exactly one of"),
-    (["revoke-token", "--username", "admin", "--name", "a", "--all"], "exactly one of"),
-    (["revoke-token", "--username", "admin", "--name", "missing"], "no live token"),
-    (["revoke-token", "--username", "admin", "--all"], "no live tokens"),
-    (["revoke-token", "--username", "nobody", "--all"], "no staff account"),
-    (["create-token"], "Missing option"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["create-token", "--username", "nobody"], "no staff account"),
+        (["create-token", "--username", "admin", "--name", "bad/name"], "--name must be"),
+        (["create-token", "--username", "admin", "--name", "x" * 65], "--name must be"),
+        (["revoke-token", "--username", "admin"], "exactly one of"),
+        (["revoke-token", "--username", "admin", "--name", "a", "--all"], "exactly one of"),
+        (["revoke-token", "--username", "admin", "--name", "missing"], "no live token"),
+        (["revoke-token", "--username", "admin", "--all"], "no live tokens"),
+        (["revoke-token", "--username", "nobody", "--all"], "no staff account"),
+        (["create-token"], "Missing option"),
+    ],
+)
 def test_token_commands_refuse_bad_arguments(runner, make_staff, args, message):
     make_staff("admin")
     result = runner.invoke(args=args)

@@ -1,4 +1,5 @@
 """Assisted mode: a community worker's shared phone, one fresh anonymous participant per completed survey."""
+
 import json
 
 import pytest
@@ -15,7 +16,7 @@ BANNER = 'class="assisted-banner"'
 def banner(html):
     """The assisted-mode banner's markup, or "" when the page has none."""
     start = html.find(BANNER)
-    return html[start:html.find("</div>", start)] if start != -1 else ""
+    return html[start : html.find("</div>", start)] if start != -1 else ""
 
 
 def switch_on(client, community_code="lianhu"):
@@ -68,7 +69,10 @@ def test_staff_switches_it_on_and_each_resident_is_new_and_assisted(app, client,
 
     rows = stored_responses(app)
     assert [(counted, assisted, code) for _, counted, assisted, code in rows] == [
-        (True, False, "lianhu"), (True, True, "lianhu"), (True, True, "lianhu")]
+        (True, False, "lianhu"),
+        (True, True, "lianhu"),
+        (True, True, "lianhu"),
+    ]
     assert len({hashed for hashed, *_ in rows}) == 3  # three participants, none a retake
 
     # Dashboards and the API count them as participants and show how many were assisted.
@@ -123,8 +127,9 @@ def test_an_editor_cannot_switch_it_on(app, client, auth):
     assert client.get_cookie("assisted") is None
 
 
-@pytest.mark.parametrize("role, community_code", [("community", "taoyuan"), ("community", "songlin"),
-                                                   ("street", "songlin")])
+@pytest.mark.parametrize(
+    "role, community_code", [("community", "taoyuan"), ("community", "songlin"), ("street", "songlin")]
+)
 def test_staff_cannot_switch_it_on_outside_their_scope(app, client, auth, role, community_code):
     auth.as_role(role)
     response = switch_on(client, community_code)

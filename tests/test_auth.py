@@ -1,4 +1,5 @@
 """Staff accounts: login, logout, password change, rate limits, argon2id, the create-staff command."""
+
 from sqlalchemy import select
 
 from survey.extensions import db
@@ -26,13 +27,27 @@ def test_login_and_logout(auth, client):
 def test_login_returns_to_the_page_asked_for_but_never_off_site(auth, client, make_staff):
     make_staff("admin")
     page = client.get("/admin/login?next=/admin/settings")
-    response = client.post("/admin/login", data={"username": "admin", "password": STAFF_PASSWORD,
-                                                "next": "/admin/settings", "csrf_token": csrf_token(page.text)})
+    response = client.post(
+        "/admin/login",
+        data={
+            "username": "admin",
+            "password": STAFF_PASSWORD,
+            "next": "/admin/settings",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
     assert response.headers["Location"] == "/admin/settings"
     auth.logout()
     page = client.get("/admin/login")
-    response = client.post("/admin/login", data={"username": "admin", "password": STAFF_PASSWORD,
-                                                "next": "//evil.example/x", "csrf_token": csrf_token(page.text)})
+    response = client.post(
+        "/admin/login",
+        data={
+            "username": "admin",
+            "password": STAFF_PASSWORD,
+            "next": "//evil.example/x",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
     assert response.headers["Location"] == "/admin/"
 
 
@@ -84,13 +99,20 @@ def test_change_password_ends_other_sessions(auth, client, app):
     auth.as_role("admin")
     other = app.test_client()
     page = other.get("/admin/login")
-    other.post("/admin/login", data={"username": "admin", "password": STAFF_PASSWORD,
-                                     "csrf_token": csrf_token(page.text)})
+    other.post(
+        "/admin/login", data={"username": "admin", "password": STAFF_PASSWORD, "csrf_token": csrf_token(page.text)}
+    )
     assert other.get("/admin/").status_code == 200
     page = client.get("/admin/password")
-    response = client.post("/admin/password", data={
-        "current_password": STAFF_PASSWORD, "new_password": "a brand new secret", "confirm": "a brand new secret",
-        "csrf_token": csrf_token(page.text)})
+    response = client.post(
+        "/admin/password",
+        data={
+            "current_password": STAFF_PASSWORD,
+            "new_password": "a brand new secret",
+            "confirm": "a brand new secret",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
     assert other.get("/admin/").status_code == 302
@@ -102,12 +124,22 @@ def test_change_password_refusals(auth, client):
     auth.as_role("admin")
     page = client.get("/admin/password", headers={"Accept-Language": "en"})
     token = csrf_token(page.text)
-    wrong = client.post("/admin/password", headers={"Accept-Language": "en"}, data={
-        "current_password": "nope nope nope", "new_password": "another secret!", "confirm": "another secret!",
-        "csrf_token": token})
+    wrong = client.post(
+        "/admin/password",
+        headers={"Accept-Language": "en"},
+        data={
+            "current_password": "nope nope nope",
+            "new_password": "another secret!",
+            "confirm": "another secret!",
+            "csrf_token": token,
+        },
+    )
     assert wrong.status_code == 422 and "The current password is wrong." in wrong.text
-    short = client.post("/admin/password", headers={"Accept-Language": "en"}, data={
-        "current_password": STAFF_PASSWORD, "new_password": "short", "confirm": "short", "csrf_token": token})
+    short = client.post(
+        "/admin/password",
+        headers={"Accept-Language": "en"},
+        data={"current_password": STAFF_PASSWORD, "new_password": "short", "confirm": "short", "csrf_token": token},
+    )
     assert short.status_code == 422 and "Use at least 10 characters." in short.text
 
 
@@ -138,8 +170,9 @@ def test_disabled_account_cannot_log_in_and_its_sessions_end(auth, client, app, 
     make_staff("editor")
     other = app.test_client()
     page = other.get("/admin/login")
-    other.post("/admin/login", data={"username": "editor", "password": STAFF_PASSWORD,
-                                     "csrf_token": csrf_token(page.text)})
+    other.post(
+        "/admin/login", data={"username": "editor", "password": STAFF_PASSWORD, "csrf_token": csrf_token(page.text)}
+    )
     auth.as_role("admin")
     with app.app_context():
         editor_id = db.session.scalar(select(StaffUser.id).where(StaffUser.username == "editor"))
@@ -152,8 +185,10 @@ def test_disabled_account_cannot_log_in_and_its_sessions_end(auth, client, app, 
 
 
 def test_create_staff_reads_the_password_from_stdin(runner, app):
-    result = runner.invoke(args=["create-staff", "--username", "clerk1", "--role", "community",
-                                 "--community", "lianhu"], input="a long enough password\n")
+    result = runner.invoke(
+        args=["create-staff", "--username", "clerk1", "--role", "community", "--community", "lianhu"],
+        input="a long enough password\n",
+    )
     assert result.exit_code == 0, result.output
     assert "a long enough password" not in result.output
     with app.app_context():
@@ -186,14 +221,32 @@ def test_admin_creates_accounts_in_the_browser(auth, client, app):
     auth.as_role("admin")
     page = client.get("/admin/staff", headers={"Accept-Language": "en"})
     token = csrf_token(page.text)
-    bad = client.post("/admin/staff", headers={"Accept-Language": "en"}, data={
-        "username": "clerk2", "role": "community", "community": "", "password": "a long enough password",
-        "csrf_token": token})
+    bad = client.post(
+        "/admin/staff",
+        headers={"Accept-Language": "en"},
+        data={
+            "username": "clerk2",
+            "role": "community",
+            "community": "",
+            "password": "a long enough password",
+            "csrf_token": token,
+        },
+    )
     assert bad.status_code == 422 and "Choose the community this account covers." in bad.text
-    good = client.post("/admin/staff", data={
-        "username": "clerk2", "role": "community", "community": "lianhu", "password": "a long enough password",
-        "csrf_token": token})
+    good = client.post(
+        "/admin/staff",
+        data={
+            "username": "clerk2",
+            "role": "community",
+            "community": "lianhu",
+            "password": "a long enough password",
+            "csrf_token": token,
+        },
+    )
     assert good.status_code == 302
-    taken = client.post("/admin/staff", headers={"Accept-Language": "en"}, data={
-        "username": "clerk2", "role": "editor", "password": "a long enough password", "csrf_token": token})
+    taken = client.post(
+        "/admin/staff",
+        headers={"Accept-Language": "en"},
+        data={"username": "clerk2", "role": "editor", "password": "a long enough password", "csrf_token": token},
+    )
     assert "This username is taken." in taken.text

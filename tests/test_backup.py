@@ -1,4 +1,5 @@
 """`flask --app app backup PATH`: a consistent online copy that restores with every response, and clear refusals."""
+
 import shutil
 import subprocess
 import threading

@@ -1,4 +1,5 @@
 """The question bank: drafts, item and section edits, validation, publishing, read-only versions, access."""
+
 import pytest
 from sqlalchemy import select
 
@@ -23,11 +24,14 @@ def version(app, ctx):
 def knowledge_content(**overrides):
     """A complete single-choice knowledge item."""
     values = {
-        "kind": "knowledge", "question_type": "single",
+        "kind": "knowledge",
+        "question_type": "single",
         "texts": {"zh": "垃圾分为几类？", "en": "How many kinds of waste are there?"},
         "explanations": {"zh": "四类。", "en": "Four kinds."},
-        "options": [bank.OptionContent({"zh": "四类", "en": "Four"}, is_correct=True),
-                    bank.OptionContent({"zh": "两类", "en": "Two"})],
+        "options": [
+            bank.OptionContent({"zh": "四类", "en": "Four"}, is_correct=True),
+            bank.OptionContent({"zh": "两类", "en": "Two"}),
+        ],
     }
     values.update(overrides)
     return bank.ItemContent(**values)
@@ -41,10 +45,15 @@ def draft_id(app):
 def item_form(item, **changes):
     """Form data reproducing an item as the editor would post it, with ``changes``."""
     data = {
-        "section": str(item.section_id), "kind": item.kind, "question_type": item.question_type,
-        "metric": item.metric or "", "page": str(item.page_id or ""),
-        "text_zh": item.tr("text", "zh"), "text_en": item.tr("text", "en"),
-        "explanation_zh": item.tr("explanation", "zh"), "explanation_en": item.tr("explanation", "en"),
+        "section": str(item.section_id),
+        "kind": item.kind,
+        "question_type": item.question_type,
+        "metric": item.metric or "",
+        "page": str(item.page_id or ""),
+        "text_zh": item.tr("text", "zh"),
+        "text_en": item.tr("text", "en"),
+        "explanation_zh": item.tr("explanation", "zh"),
+        "explanation_en": item.tr("explanation", "en"),
         "accepted_answers": "\n".join(answer.text for answer in item.accepted_answers),
     }
     if item.is_required:
@@ -67,6 +76,7 @@ def post(client, path, data=None, page=None):
 
 
 # --- services -------------------------------------------------------------------------------------------
+
 
 def test_copy_is_a_deep_copy_with_the_next_number(version):
     draft = bank.open_draft()
@@ -125,8 +135,12 @@ def test_edit_add_remove_and_reorder_items(version):
     assert len(draft.items) == count - 1 and db.session.get(Item, added.id) is None
     assert [item.position for item in draft.items] == list(range(1, count))
     actions = set(db.session.scalars(select(AuditEntry.action)))
-    assert {"questionnaire.item_add", "questionnaire.item_update", "questionnaire.item_move",
-            "questionnaire.item_delete"} <= actions
+    assert {
+        "questionnaire.item_add",
+        "questionnaire.item_update",
+        "questionnaire.item_move",
+        "questionnaire.item_delete",
+    } <= actions
 
 
 def test_sections_are_added_renamed_moved_and_removed_when_empty(version):
@@ -147,12 +161,14 @@ def test_sections_are_added_renamed_moved_and_removed_when_empty(version):
 def test_content_the_database_cannot_hold_is_refused(version):
     draft = bank.open_draft()
     section = draft.sections[0]
-    for bad in [knowledge_content(metric="support"),
-                knowledge_content(kind="opinion", question_type="fillin", options=[]),
-                knowledge_content(question_type="fillin"),
-                knowledge_content(kind="opinion"),
-                knowledge_content(accepted_answers=["x"]),
-                knowledge_content(page_id=999_999)]:
+    for bad in [
+        knowledge_content(metric="support"),
+        knowledge_content(kind="opinion", question_type="fillin", options=[]),
+        knowledge_content(question_type="fillin"),
+        knowledge_content(kind="opinion"),
+        knowledge_content(accepted_answers=["x"]),
+        knowledge_content(page_id=999_999),
+    ]:
         with pytest.raises(bank.InvalidContent):
             bank.add_item(section, bad)
         db.session.rollback()
@@ -180,33 +196,70 @@ def test_validation_names_every_problem_with_its_item_number(version, app):
     items = [item for _s, items in rows for item in items]
 
     def of_type(kind, question_type, metric=...):
-        return next(item for item in items if item.kind == kind and item.question_type == question_type
-                    and (metric is ... or (item.metric is not None) == metric))
+        return next(
+            item
+            for item in items
+            if item.kind == kind
+            and item.question_type == question_type
+            and (metric is ... or (item.metric is not None) == metric)
+        )
 
     single = of_type("knowledge", "single")
-    bank.update_item(single, knowledge_content(options=[bank.OptionContent({"zh": "甲", "en": "A"}),
-                                                        bank.OptionContent({"zh": "乙", "en": "B"})]))
+    bank.update_item(
+        single,
+        knowledge_content(
+            options=[bank.OptionContent({"zh": "甲", "en": "A"}), bank.OptionContent({"zh": "乙", "en": "B"})]
+        ),
+    )
     multiple = of_type("knowledge", "multiple")
-    bank.update_item(multiple, knowledge_content(question_type="multiple", options=[
-        bank.OptionContent({"zh": "甲", "en": "A"}, is_correct=True)]))
+    bank.update_item(
+        multiple,
+        knowledge_content(
+            question_type="multiple", options=[bank.OptionContent({"zh": "甲", "en": "A"}, is_correct=True)]
+        ),
+    )
     fillin = of_type("knowledge", "fillin")
     bank.update_item(fillin, knowledge_content(question_type="fillin", options=[], accepted_answers=[]))
     truefalse = of_type("knowledge", "truefalse")
-    bank.update_item(truefalse, knowledge_content(question_type="truefalse", texts={"zh": "判断"}, options=[
-        bank.OptionContent({"zh": "对", "en": "True"}, is_correct=True),
-        bank.OptionContent({"zh": "错"}, is_correct=True)]))
+    bank.update_item(
+        truefalse,
+        knowledge_content(
+            question_type="truefalse",
+            texts={"zh": "判断"},
+            options=[
+                bank.OptionContent({"zh": "对", "en": "True"}, is_correct=True),
+                bank.OptionContent({"zh": "错"}, is_correct=True),
+            ],
+        ),
+    )
     opinion = of_type("opinion", "single", metric=True)
-    bank.update_item(opinion, bank.ItemContent(kind="opinion", question_type="single", metric="support",
-                                               texts={"zh": "支持吗", "en": "Support?"},
-                                               options=[bank.OptionContent({"zh": "是", "en": "Yes"}),
-                                                        bank.OptionContent({"zh": "否", "en": "No"})]))
-    two_correct = next(item for item in items if item.kind == "knowledge" and item.question_type == "single"
-                       and item is not single)
-    bank.update_item(two_correct, knowledge_content(options=[
-        bank.OptionContent({"zh": "甲", "en": "A"}, is_correct=True),
-        bank.OptionContent({"zh": "乙", "en": "B"}, is_correct=True)]))
-    unexplained = next(item for item in items if item.kind == "knowledge" and item.question_type == "single"
-                       and item not in (single, two_correct))
+    bank.update_item(
+        opinion,
+        bank.ItemContent(
+            kind="opinion",
+            question_type="single",
+            metric="support",
+            texts={"zh": "支持吗", "en": "Support?"},
+            options=[bank.OptionContent({"zh": "是", "en": "Yes"}), bank.OptionContent({"zh": "否", "en": "No"})],
+        ),
+    )
+    two_correct = next(
+        item for item in items if item.kind == "knowledge" and item.question_type == "single" and item is not single
+    )
+    bank.update_item(
+        two_correct,
+        knowledge_content(
+            options=[
+                bank.OptionContent({"zh": "甲", "en": "A"}, is_correct=True),
+                bank.OptionContent({"zh": "乙", "en": "B"}, is_correct=True),
+            ]
+        ),
+    )
+    unexplained = next(
+        item
+        for item in items
+        if item.kind == "knowledge" and item.question_type == "single" and item not in (single, two_correct)
+    )
     bank.update_item(unexplained, knowledge_content(explanations={}))
     empty = bank.add_section(draft, {"zh": "空", "en": ""})
 
@@ -271,13 +324,23 @@ def test_versions_with_responses_or_not_drafts_refuse_every_change(version, comm
     with pytest.raises(bank.ReadOnlyVersion):
         bank.update_item(bank_item, knowledge_content())
     db.session.rollback()
-    raw = {item.id: (item.accepted_answers[0].text if item.question_type == "fillin" else
-                     [item.options[0].id] if item.question_type == "multiple" else item.options[0].id)
-           for item in version.items}
+    raw = {
+        item.id: (
+            item.accepted_answers[0].text
+            if item.question_type == "fillin"
+            else [item.options[0].id]
+            if item.question_type == "multiple"
+            else item.options[0].id
+        )
+        for item in version.items
+    }
     questionnaire.submit(version, community.id, questionnaire.participant_hash("x"), questionnaire.new_public_id(), raw)
     assert bank.is_read_only(version)
-    for change in (lambda: bank.move_item(bank_item, "down"), lambda: bank.delete_item(bank_item),
-                   lambda: bank.add_section(version, {"zh": "x", "en": "x"})):
+    for change in (
+        lambda: bank.move_item(bank_item, "down"),
+        lambda: bank.delete_item(bank_item),
+        lambda: bank.add_section(version, {"zh": "x", "en": "x"}),
+    ):
         with pytest.raises(VersionFrozen):
             change()
         db.session.rollback()
@@ -290,6 +353,7 @@ def test_versions_with_responses_or_not_drafts_refuse_every_change(version, comm
 
 
 # --- HTTP -----------------------------------------------------------------------------------------------
+
 
 def test_index_lists_versions_and_opens_one_draft(auth, client, app):
     auth.as_role("editor")
@@ -327,8 +391,13 @@ def test_edit_item_through_the_form(auth, client, app):
         draft = db.session.get(QuestionnaireVersion, version_id)
         item = next(item for item in draft.items if item.question_type == "single" and item.is_knowledge)
         page = db.session.scalars(select(Page).order_by(Page.id.desc())).first()
-        data = item_form(item, text_en="Edited question?", explanation_zh="新的解释",
-                         page=str(page.id), **{"options-4-label_zh": "新选项", "options-4-label_en": "New option"})
+        data = item_form(
+            item,
+            text_en="Edited question?",
+            explanation_zh="新的解释",
+            page=str(page.id),
+            **{"options-4-label_zh": "新选项", "options-4-label_en": "New option"},
+        )
         item_id, page_id = item.id, page.id
     path = f"{BASE}/{version_id}/items/{item_id}"
     form_page = client.get(path, headers=EN)
@@ -380,10 +449,21 @@ def test_add_move_and_remove_items_through_the_editor(auth, client, app):
         last_id = bank.layout(draft)[0][1][-1].id
     new_path = f"{BASE}/{version_id}/sections/{section_id}/items/new"
     assert client.get(new_path).status_code == 200
-    data = {"section": str(section_id), "kind": "opinion", "question_type": "single", "metric": "satisfaction",
-            "is_required": "y", "page": "", "text_zh": "满意吗？", "text_en": "Satisfied?",
-            "options-0-label_zh": "满意", "options-0-label_en": "Satisfied", "options-0-is_positive": "y",
-            "options-1-label_zh": "不满意", "options-1-label_en": "Not satisfied"}
+    data = {
+        "section": str(section_id),
+        "kind": "opinion",
+        "question_type": "single",
+        "metric": "satisfaction",
+        "is_required": "y",
+        "page": "",
+        "text_zh": "满意吗？",
+        "text_en": "Satisfied?",
+        "options-0-label_zh": "满意",
+        "options-0-label_en": "Satisfied",
+        "options-0-is_positive": "y",
+        "options-1-label_zh": "不满意",
+        "options-1-label_en": "Not satisfied",
+    }
     response = post(client, new_path, data, page=new_path)
     assert response.status_code == 302, response.text
     with app.app_context():
@@ -433,19 +513,28 @@ def test_publishing_through_the_web_gives_residents_the_new_version(auth, client
     with app.app_context():
         draft = db.session.get(QuestionnaireVersion, version_id)
         item = bank.layout(draft)[0][1][0]
-        bank.update_item(item, bank.ItemContent(
-            kind=item.kind, question_type=item.question_type, metric=item.metric,
-            texts={"zh": "您知道我们正在创建吗？（新版）", "en": "Brand-new wording?"},
-            options=[bank.OptionContent({"zh": "知道", "en": "Yes"}, is_positive=True),
-                     bank.OptionContent({"zh": "不知道", "en": "No"})]))
+        bank.update_item(
+            item,
+            bank.ItemContent(
+                kind=item.kind,
+                question_type=item.question_type,
+                metric=item.metric,
+                texts={"zh": "您知道我们正在创建吗？（新版）", "en": "Brand-new wording?"},
+                options=[
+                    bank.OptionContent({"zh": "知道", "en": "Yes"}, is_positive=True),
+                    bank.OptionContent({"zh": "不知道", "en": "No"}),
+                ],
+            ),
+        )
     check = client.get(f"{BASE}/{version_id}/check", headers=EN)
     assert "No problems found." in check.text and "Publish version 2" in check.text
     response = post(client, f"{BASE}/{version_id}/publish", page=f"{BASE}/{version_id}/check")
     assert response.status_code == 302, response.text
     with app.app_context():
         assert current_version().id == version_id
-        assert db.session.scalar(select(QuestionnaireVersion.status).where(QuestionnaireVersion.number == 1)) \
-            == "retired"
+        assert (
+            db.session.scalar(select(QuestionnaireVersion.status).where(QuestionnaireVersion.number == 1)) == "retired"
+        )
     survey.start()
     section = client.get("/survey/section/1", headers=EN)
     assert "Brand-new wording?" in section.text
@@ -521,8 +610,10 @@ def test_a_published_version_without_responses_is_read_only_too(auth, client, ap
         path, data = f"{BASE}/{version.id}/items/{item.id}", item_form(item, text_en="Changed!")
     response = post(client, path, data)
     assert response.status_code == 409
-    assert "published and cannot be changed" in client.post(path, data={
-        **data, "csrf_token": csrf_token(client.get(f"{BASE}/").text)}, headers=EN).text
+    assert (
+        "published and cannot be changed"
+        in client.post(path, data={**data, "csrf_token": csrf_token(client.get(f"{BASE}/").text)}, headers=EN).text
+    )
 
 
 def test_a_frozen_version_caught_at_flush_is_a_409_not_a_500(auth, client, app, survey, monkeypatch):
@@ -543,9 +634,16 @@ def test_a_frozen_version_caught_at_flush_is_a_409_not_a_500(auth, client, app, 
     assert response.status_code == 409
 
 
-@pytest.mark.parametrize("path", [
-    "/999999", "/999999/check", "/999999/items/1", "/999999/sections/1", "/999999/items/1/delete",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/999999",
+        "/999999/check",
+        "/999999/items/1",
+        "/999999/sections/1",
+        "/999999/items/1/delete",
+    ],
+)
 def test_unknown_ids_are_404(auth, client, path):
     auth.as_role("editor")
     assert client.get(BASE + path).status_code == 404
@@ -557,12 +655,19 @@ def test_an_item_or_section_of_another_version_is_404(auth, client, app):
     with app.app_context():
         old = current_version()
         old_item, old_section = old.items[0].id, old.sections[0].id
-    for path in [f"/{version_id}/items/{old_item}", f"/{version_id}/items/{old_item}/delete",
-                 f"/{version_id}/sections/{old_section}", f"/{version_id}/sections/{old_section}/items/new",
-                 f"/{version_id}/items/999999"]:
+    for path in [
+        f"/{version_id}/items/{old_item}",
+        f"/{version_id}/items/{old_item}/delete",
+        f"/{version_id}/sections/{old_section}",
+        f"/{version_id}/sections/{old_section}/items/new",
+        f"/{version_id}/items/999999",
+    ]:
         assert client.get(BASE + path).status_code == 404, path
-    for path in [f"/{version_id}/items/{old_item}/move", f"/{version_id}/sections/{old_section}/move",
-                 f"/{version_id}/sections/{old_section}/delete"]:
+    for path in [
+        f"/{version_id}/items/{old_item}/move",
+        f"/{version_id}/sections/{old_section}/move",
+        f"/{version_id}/sections/{old_section}/delete",
+    ]:
         assert post(client, BASE + path, {"direction": "up"}).status_code == 404, path
 
 
@@ -571,8 +676,13 @@ def test_posts_without_a_csrf_token_are_400(auth, client, app):
     version_id = draft_id(app)
     with app.app_context():
         item_id = db.session.get(QuestionnaireVersion, version_id).items[0].id
-    for path in ["/drafts", f"/{version_id}/publish", f"/{version_id}/items/{item_id}",
-                 f"/{version_id}/items/{item_id}/move", f"/{version_id}/sections"]:
+    for path in [
+        "/drafts",
+        f"/{version_id}/publish",
+        f"/{version_id}/items/{item_id}",
+        f"/{version_id}/items/{item_id}/move",
+        f"/{version_id}/sections",
+    ]:
         assert client.post(BASE + path, data={"direction": "up"}).status_code == 400, path
 
 
@@ -599,8 +709,11 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, app):
 
 
 def test_every_bank_view_is_limited_to_content_roles(app):
-    views = {rule.endpoint: app.view_functions[rule.endpoint] for rule in app.url_map.iter_rules()
-             if rule.endpoint.startswith("bank.")}
+    views = {
+        rule.endpoint: app.view_functions[rule.endpoint]
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.startswith("bank.")
+    }
     assert len(views) >= 10
     for endpoint, view in views.items():
         assert view.allowed_roles == frozenset({"admin", "editor"}), endpoint

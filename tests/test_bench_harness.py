@@ -1,4 +1,5 @@
 """The benchmark harness (bench/): prepared submissions really store responses; the CI floor is half a target."""
+
 from http.cookies import SimpleCookie
 
 from sqlalchemy import func, select
@@ -60,13 +61,20 @@ def _result(survey_ratio, dashboard_p50_ms, simulate_rate, hello_rps=5000.0, ins
     scenarios = {name: dict(scenario) for name in ("home", "submission", "district_ranking", "stats_api")}
     scenarios["survey_page"] = dict(scenario, rps=2000.0 * survey_ratio)
     scenarios["community_dashboard"] = dict(scenario, p50_ms=dashboard_p50_ms)
-    baselines = {"template_page": dict(scenario, rps=2000.0), "insert_sqlite": dict(scenario, rps=insert_rps),
-                 "hello": dict(scenario, rps=hello_rps)}
+    baselines = {
+        "template_page": dict(scenario, rps=2000.0),
+        "insert_sqlite": dict(scenario, rps=insert_rps),
+        "hello": dict(scenario, rps=hello_rps),
+    }
     return {
         "baselines": baselines,
-        "engines": {"sqlite": {"scenarios": scenarios, "export": {"seconds": 10, "peak_mb": 90, "responses": 1},
-                               "database": {"simulate": {"rate": simulate_rate}, "responses": 50_000,
-                                            "communities": 500}}},
+        "engines": {
+            "sqlite": {
+                "scenarios": scenarios,
+                "export": {"seconds": 10, "peak_mb": 90, "responses": 1},
+                "database": {"simulate": {"rate": simulate_rate}, "responses": 50_000, "communities": 500},
+            }
+        },
     }
 
 
@@ -85,8 +93,10 @@ def test_a_ratio_fails_its_target_before_it_falls_below_the_ci_floor():
 def test_a_time_limit_is_below_the_floor_only_beyond_twice_the_limit():
     name = "community dashboard p50"
     assert _check(_result(1, 19, 30000), name)["result"] == "PASS"
-    assert (_check(_result(1, 35, 30000), name)["result"], _check(_result(1, 35, 30000), name)["below_half"]) == \
-        ("FAIL", False)
+    assert (_check(_result(1, 35, 30000), name)["result"], _check(_result(1, 35, 30000), name)["below_half"]) == (
+        "FAIL",
+        False,
+    )
     assert _check(_result(1, 45, 30000), name)["below_half"]
     assert _check(_result(1, 10, 9000), "simulate-responses rate")["below_half"]
 
@@ -126,8 +136,9 @@ def test_a_slow_database_widens_the_floors_of_its_own_times_and_rates_only():
     slow_disk["targets"] = list(checks.values())
     for engine in slow_disk["engines"].values():
         engine["scenarios"]["submission"].update(stored=1000, requests=1000)
-    assert ("reference (hello 4,200, template page 2,000, insert 1,300 req/s): sqlite 4×, postgresql 1×"
-            in table(slow_disk))
+    assert "reference (hello 4,200, template page 2,000, insert 1,300 req/s): sqlite 4×, postgresql 1×" in table(
+        slow_disk
+    )
 
 
 def test_the_simulate_rate_of_a_small_quick_build_is_printed_but_never_fails_ci():
@@ -153,8 +164,9 @@ def test_each_engine_is_read_against_the_baselines_measured_just_before_it():
     survey = "survey page GET ÷ bare template page"
     result = _result(0.72, 10, 30000)
     assert _check(result, survey)["value"] == 0.72  # a run without them: the run's own (older results)
-    result["engines"]["sqlite"]["baselines"] = {"template_page": {"rps": 2400.0, "p50_ms": 4.0, "p99_ms": 9.0,
-                                                                  "bytes_per_request": 6400, "ok": True}}
+    result["engines"]["sqlite"]["baselines"] = {
+        "template_page": {"rps": 2400.0, "p50_ms": 4.0, "p99_ms": 9.0, "bytes_per_request": 6400, "ok": True}
+    }
     assert _check(result, survey)["value"] == 0.6  # 1,440 req/s against the engine's 2,400
     assert "submission POST ÷ bare insert" in [check["name"] for check in targets(result)]
     assert _check(result, "submission POST ÷ bare insert")["value"] == 0.769  # no insert of its own: the run's 1,300
@@ -172,8 +184,17 @@ def test_a_broken_engine_baseline_breaks_the_run():
 
 
 def _run(rps, ok=True, problem=None):
-    figures = {"rps": rps, "p50_ms": 10.0, "p90_ms": 15.0, "p99_ms": 20.0, "max_ms": 30.0, "requests": int(rps * 10),
-               "seconds": 10.0, "bytes_per_request": 6400, "ok": ok}
+    figures = {
+        "rps": rps,
+        "p50_ms": 10.0,
+        "p90_ms": 15.0,
+        "p99_ms": 20.0,
+        "max_ms": 30.0,
+        "requests": int(rps * 10),
+        "seconds": 10.0,
+        "bytes_per_request": 6400,
+        "ok": ok,
+    }
     return {**figures, "problem": problem} if problem else figures
 
 

@@ -1,4 +1,5 @@
 """The command-line tools: seed-demo and simulate-responses, including bad arguments."""
+
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -55,8 +56,13 @@ def test_simulate_responses_stores_scored_responses(runner, app):
             assert response.knowledge_correct == sum(1 for a in response.answers if a.is_correct)
             for answer in response.answers:
                 key = keys[answer.item_id]
-                raw = (answer.text if key.question_type == "fillin" else
-                       list(answer.option_ids) if key.question_type == "multiple" else answer.option_id)
+                raw = (
+                    answer.text
+                    if key.question_type == "fillin"
+                    else list(answer.option_ids)
+                    if key.question_type == "multiple"
+                    else answer.option_id
+                )
                 verdict = score(key, coerce(key, raw))
                 assert (answer.is_correct, answer.is_positive) == (verdict.is_correct, verdict.is_positive)
             assert now - timedelta(days=31) < response.submitted_at <= now
@@ -101,5 +107,7 @@ def test_stats_check_and_rebuild(runner, app):
     from survey.models import AuditEntry
 
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(AuditEntry)
-                                 .where(AuditEntry.action == "stats.rebuild")) == 1
+        assert (
+            db.session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "stats.rebuild"))
+            == 1
+        )

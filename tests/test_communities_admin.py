@@ -1,4 +1,5 @@
 """Communities admin: list, create and edit streets and communities, and the all-or-nothing import."""
+
 import io
 import json
 import re
@@ -15,8 +16,10 @@ from tests.conftest import csrf_token, forged
 
 EN = {"Accept-Language": "en-US,en;q=0.9"}
 BASE = "/admin/communities"
-HEADER = ("street_code,street_name_zh,street_name_en,community_code,community_name_zh,community_name_en,"
-          "target_population,target_share")
+HEADER = (
+    "street_code,street_name_zh,street_name_en,community_code,community_name_zh,community_name_en,"
+    "target_population,target_share"
+)
 GOOD_ROWS = [
     "s-hehua,荷花街道,Hehua Subdistrict,lianhu,莲湖社区,Lianhu Community,5000,25%",  # updates lianhu
     "s-new,新街道,New Subdistrict,xinyuan,新苑社区,Xinyuan Community,1200,0.3",
@@ -44,8 +47,12 @@ def csv_bytes(*rows, header=HEADER, encoding="utf-8"):
 
 def upload(client, data, filename="communities.csv"):
     page = client.get(f"{BASE}/import", headers=EN)
-    return client.post(f"{BASE}/import", headers=EN, content_type="multipart/form-data",
-                       data={"csrf_token": csrf_token(page.text), "file": (io.BytesIO(data), filename)})
+    return client.post(
+        f"{BASE}/import",
+        headers=EN,
+        content_type="multipart/form-data",
+        data={"csrf_token": csrf_token(page.text), "file": (io.BytesIO(data), filename)},
+    )
 
 
 def payload_of(html):
@@ -55,20 +62,34 @@ def payload_of(html):
 
 
 def confirm(client, preview_html, payload=None):
-    return client.post(f"{BASE}/import/confirm", headers=EN, data={
-        "csrf_token": csrf_token(preview_html), "payload": payload or payload_of(preview_html)})
+    return client.post(
+        f"{BASE}/import/confirm",
+        headers=EN,
+        data={"csrf_token": csrf_token(preview_html), "payload": payload or payload_of(preview_html)},
+    )
 
 
 def snapshot(app):
     """Every street and community with its names and targets, to prove that nothing changed."""
     with app.app_context():
-        streets = sorted((s.code, s.position, tuple(sorted((t.locale, t.name) for t in s.translations)))
-                         for s in db.session.scalars(select(Street)))
-        communities = sorted((c.code, c.street.code, c.target_population, c.target_share,
-                              tuple(sorted((t.locale, t.name) for t in c.translations)))
-                             for c in db.session.scalars(select(Community)))
-        counts = [db.session.scalar(select(func.count()).select_from(model))
-                  for model in (StreetTranslation, CommunityTranslation, AuditEntry)]
+        streets = sorted(
+            (s.code, s.position, tuple(sorted((t.locale, t.name) for t in s.translations)))
+            for s in db.session.scalars(select(Street))
+        )
+        communities = sorted(
+            (
+                c.code,
+                c.street.code,
+                c.target_population,
+                c.target_share,
+                tuple(sorted((t.locale, t.name) for t in c.translations)),
+            )
+            for c in db.session.scalars(select(Community))
+        )
+        counts = [
+            db.session.scalar(select(func.count()).select_from(model))
+            for model in (StreetTranslation, CommunityTranslation, AuditEntry)
+        ]
         return streets, communities, counts
 
 
@@ -77,18 +98,26 @@ def community_by_code(app, code):
         community = db.session.scalar(select(Community).where(Community.code == code))
         if community is None:
             return None
-        return {"street": community.street.code, "population": community.target_population,
-                "share": community.target_share, "zh": community.tr("name", "zh"), "en": community.tr("name", "en"),
-                "id": community.id}
+        return {
+            "street": community.street.code,
+            "population": community.target_population,
+            "share": community.target_share,
+            "zh": community.tr("name", "zh"),
+            "en": community.tr("name", "en"),
+            "id": community.id,
+        }
 
 
 def audit_actions(app):
     with app.app_context():
-        return [(e.action, e.target_id, json.loads(e.detail) if e.detail else None)
-                for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+        return [
+            (e.action, e.target_id, json.loads(e.detail) if e.detail else None)
+            for e in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))
+        ]
 
 
 # --- The list ----------------------------------------------------------------------------------------
+
 
 def test_list_shows_streets_communities_targets_and_participants(admin, survey):
     survey.complete("lianhu")
@@ -108,17 +137,29 @@ def test_staff_navigation_links_to_the_list(admin):
 
 # --- Streets -----------------------------------------------------------------------------------------
 
+
 def test_create_and_edit_a_street_with_audit(app, admin):
     page = admin.get(f"{BASE}/streets/new", headers=EN)
-    response = admin.post(f"{BASE}/streets/new", headers=EN, data={
-        "csrf_token": csrf_token(page.text), "code": "S-North ", "name_zh": "北街道", "name_en": "North"})
+    response = admin.post(
+        f"{BASE}/streets/new",
+        headers=EN,
+        data={"csrf_token": csrf_token(page.text), "code": "S-North ", "name_zh": "北街道", "name_en": "North"},
+    )
     assert response.status_code == 302
     with app.app_context():
         street = db.session.scalar(select(Street).where(Street.code == "s-north"))
         assert street.tr("name", "zh") == "北街道" and street.tr("name", "en") == "North"
         street_id = street.id
-    response = admin.post(f"{BASE}/streets/{street_id}", headers=EN, data={
-        "csrf_token": csrf_token(page.text), "code": "s-north", "name_zh": "北街道", "name_en": "North Subdistrict"})
+    response = admin.post(
+        f"{BASE}/streets/{street_id}",
+        headers=EN,
+        data={
+            "csrf_token": csrf_token(page.text),
+            "code": "s-north",
+            "name_zh": "北街道",
+            "name_en": "North Subdistrict",
+        },
+    )
     assert response.status_code == 302
     actions = [(action, detail) for action, target, detail in audit_actions(app) if target == str(street_id)]
     assert [action for action, _ in actions] == ["street.create", "street.update"]
@@ -129,12 +170,18 @@ def test_create_and_edit_a_street_with_audit(app, admin):
 def test_street_code_must_be_unique_and_valid(app, admin):
     page = admin.get(f"{BASE}/streets/new", headers=EN)
     before = snapshot(app)
-    taken = admin.post(f"{BASE}/streets/new", headers=EN, data={
-        "csrf_token": csrf_token(page.text), "code": "s-hehua", "name_zh": "重复", "name_en": "Duplicate"})
+    taken = admin.post(
+        f"{BASE}/streets/new",
+        headers=EN,
+        data={"csrf_token": csrf_token(page.text), "code": "s-hehua", "name_zh": "重复", "name_en": "Duplicate"},
+    )
     assert taken.status_code == 422
     assert "Another street already uses the code s-hehua." in taken.text
-    bad = admin.post(f"{BASE}/streets/new", headers=EN, data={
-        "csrf_token": csrf_token(page.text), "code": "街道 1", "name_zh": "", "name_en": ""})
+    bad = admin.post(
+        f"{BASE}/streets/new",
+        headers=EN,
+        data={"csrf_token": csrf_token(page.text), "code": "街道 1", "name_zh": "", "name_en": ""},
+    )
     assert bad.status_code == 422
     assert "lowercase letters, digits or hyphens" in bad.text
     assert bad.text.count('class="error"') == 3
@@ -143,9 +190,17 @@ def test_street_code_must_be_unique_and_valid(app, admin):
 
 # --- Communities -------------------------------------------------------------------------------------
 
+
 def new_community_data(page, **changes):
-    data = {"csrf_token": csrf_token(page.text), "street": "1", "code": "meiyuan", "name_zh": "梅园社区",
-            "name_en": "Meiyuan Community", "target_population": "2500", "target_share": "25"}
+    data = {
+        "csrf_token": csrf_token(page.text),
+        "street": "1",
+        "code": "meiyuan",
+        "name_zh": "梅园社区",
+        "name_en": "Meiyuan Community",
+        "target_population": "2500",
+        "target_share": "25",
+    }
     data.update(changes)
     return data
 
@@ -158,8 +213,11 @@ def test_create_a_community_with_its_target_and_audit(app, admin):
     created = community_by_code(app, "meiyuan")
     assert created["population"] == 2500 and created["share"] == pytest.approx(0.25)
     assert created["zh"] == "梅园社区" and created["en"] == "Meiyuan Community"
-    create = [detail for action, target, detail in audit_actions(app)
-              if action == "community.create" and target == str(created["id"])]
+    create = [
+        detail
+        for action, target, detail in audit_actions(app)
+        if action == "community.create" and target == str(created["id"])
+    ]
     assert create and create[0]["after"]["target_population"] == 2500
     # Shown on the list, and the public survey finds it.
     assert "Meiyuan Community" in admin.get(f"{BASE}/", headers=EN).text
@@ -177,29 +235,44 @@ def test_edit_a_community_records_before_and_after(app, admin):
     lianhu = community_by_code(app, "lianhu")
     page = admin.get(f"{BASE}/{lianhu['id']}", headers=EN)
     assert page.status_code == 200 and 'value="lianhu"' in page.text and 'value="20"' in page.text
-    response = admin.post(f"{BASE}/{lianhu['id']}", headers=EN, data=new_community_data(
-        page, code="lianhu", name_zh="莲湖社区", name_en="Lianhu Community", target_population="4500",
-        target_share="12.5"))
+    response = admin.post(
+        f"{BASE}/{lianhu['id']}",
+        headers=EN,
+        data=new_community_data(
+            page,
+            code="lianhu",
+            name_zh="莲湖社区",
+            name_en="Lianhu Community",
+            target_population="4500",
+            target_share="12.5",
+        ),
+    )
     assert response.status_code == 302
     changed = community_by_code(app, "lianhu")
     assert changed["population"] == 4500 and changed["share"] == pytest.approx(0.125)
-    update = [detail for action, target, detail in audit_actions(app)
-              if action == "community.update" and target == str(lianhu["id"])]
+    update = [
+        detail
+        for action, target, detail in audit_actions(app)
+        if action == "community.update" and target == str(lianhu["id"])
+    ]
     assert update[0]["before"]["target_population"] == 4200 and update[0]["after"]["target_population"] == 4500
 
 
-@pytest.mark.parametrize(("changes", "message"), [
-    ({"code": "taoyuan"}, "Another community already uses the code taoyuan."),
-    ({"code": "Bad_Code!"}, "lowercase letters, digits or hyphens"),
-    ({"name_zh": "  "}, "This field is required."),
-    ({"name_en": ""}, "This field is required."),
-    ({"target_population": "0"}, "Enter a whole number greater than 0."),
-    ({"target_population": "many"}, "Not a valid integer value."),
-    ({"target_share": "150"}, "Enter a number from 1 to 100."),
-    ({"target_share": "0"}, "Enter a number from 1 to 100."),
-    ({"street": "999"}, "Not a valid choice."),
-    ({"street": "abc"}, "Invalid Choice"),
-])
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"code": "taoyuan"}, "Another community already uses the code taoyuan."),
+        ({"code": "Bad_Code!"}, "lowercase letters, digits or hyphens"),
+        ({"name_zh": "  "}, "This field is required."),
+        ({"name_en": ""}, "This field is required."),
+        ({"target_population": "0"}, "Enter a whole number greater than 0."),
+        ({"target_population": "many"}, "Not a valid integer value."),
+        ({"target_share": "150"}, "Enter a number from 1 to 100."),
+        ({"target_share": "0"}, "Enter a number from 1 to 100."),
+        ({"street": "999"}, "Not a valid choice."),
+        ({"street": "abc"}, "Invalid Choice"),
+    ],
+)
 def test_invalid_community_fields_are_422_with_a_message(app, admin, changes, message):
     before = snapshot(app)
     page = admin.get(f"{BASE}/new", headers=EN)
@@ -218,13 +291,18 @@ def test_unknown_ids_are_404(admin, path):
 
 # --- Import ------------------------------------------------------------------------------------------
 
+
 def test_valid_csv_previews_then_imports(app, admin):
     before = snapshot(app)
     preview = upload(admin, csv_bytes(*GOOD_ROWS))
     assert preview.status_code == 200, preview.text
     assert snapshot(app) == before  # the preview changes nothing
-    for count, label in [(2, "new communities"), (1, "communities updated"), (1, "new streets"),
-                         (0, "streets renamed")]:
+    for count, label in [
+        (2, "new communities"),
+        (1, "communities updated"),
+        (1, "new streets"),
+        (0, "streets renamed"),
+    ]:
         assert re.search(rf"<strong>{count}</strong>\s*{label}", preview.text), label
     assert "ca-badge-updated" in preview.text and "target_population" in preview.text
     done = confirm(admin, preview.text)
@@ -287,14 +365,17 @@ def test_duplicates_moves_missing_fields_and_bad_headers_are_reported(app, rctx)
 
 def test_chinese_headers_and_shares_in_several_forms(rctx):
     header = "街道代码,街道名称,街道英文名,社区代码,社区名称,社区英文名,目标人口,目标比例"
-    rows, problems = services.parse_import("x.csv", csv_bytes(
-        "s-a,甲街道,Street A,alpha,甲社区,Alpha,\"1,200\",20%",
-        "s-a,甲街道,Street A,beta,乙社区,Beta,800.0,0.15",
-        "s-a,甲街道,Street A,gamma,丙社区,Gamma,300,30",
-        header=header))
+    rows, problems = services.parse_import(
+        "x.csv",
+        csv_bytes(
+            's-a,甲街道,Street A,alpha,甲社区,Alpha,"1,200",20%',
+            "s-a,甲街道,Street A,beta,乙社区,Beta,800.0,0.15",
+            "s-a,甲街道,Street A,gamma,丙社区,Gamma,300,30",
+            header=header,
+        ),
+    )
     assert problems == []
-    assert [(row["target_population"], row["target_share"]) for row in rows] == [
-        (1200, 0.2), (800, 0.15), (300, 0.3)]
+    assert [(row["target_population"], row["target_share"]) for row in rows] == [(1200, 0.2), (800, 0.15), (300, 0.3)]
     assert all(row["status"] == "new" for row in rows)
 
 
@@ -321,8 +402,18 @@ def test_gbk_encoded_csv_imports(app, admin):
 def test_xlsx_made_with_openpyxl_imports(app, admin):
     workbook = Workbook()
     sheet = workbook.active
-    sheet.append(["Street_Code", "Street_Name_ZH", "Street_Name_EN", "Community_Code", "Community_Name_ZH",
-                  "Community_Name_EN", "Target_Population", "Target_Share"])
+    sheet.append(
+        [
+            "Street_Code",
+            "Street_Name_ZH",
+            "Street_Name_EN",
+            "Community_Code",
+            "Community_Name_ZH",
+            "Community_Name_EN",
+            "Target_Population",
+            "Target_Share",
+        ]
+    )
     sheet.append(["s-new", "新街道", "New Subdistrict", "xinyuan", "新苑社区", "Xinyuan Community", 1200, 0.3])
     sheet.append([None] * 8)  # blank rows are skipped
     sheet.append(["s-new", "新街道", "New Subdistrict", "xinhe", "新河社区", "Xinhe Community", 800.0, None])
@@ -347,14 +438,17 @@ def test_xlsx_problems_report_sheet_row_numbers(rctx):
     assert rows == [] and [problem.line for problem in problems] == [3]
 
 
-@pytest.mark.parametrize(("data", "message"), [
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8, "This is not a CSV or XLSX file."),
-    (b"PK\x03\x04garbage that is not a zip archive at all", "could not be read"),
-    (b"\x01\x02\x03\xfe\xff" * 50, "This is not a CSV or XLSX file."),
-    (b"", "The file is empty."),
-    (b"\r\n\r\n", "The file is empty."),
-    (csv_bytes(), "no data rows"),
-])
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8, "This is not a CSV or XLSX file."),
+        (b"PK\x03\x04garbage that is not a zip archive at all", "could not be read"),
+        (b"\x01\x02\x03\xfe\xff" * 50, "This is not a CSV or XLSX file."),
+        (b"", "The file is empty."),
+        (b"\r\n\r\n", "The file is empty."),
+        (csv_bytes(), "no data rows"),
+    ],
+)
 def test_unusable_files_are_refused_with_a_message(app, admin, data, message):
     before = snapshot(app)
     response = upload(admin, data, "upload.csv")
@@ -377,8 +471,11 @@ def test_row_limit(rctx, monkeypatch):
 
 def test_a_large_file_goes_through_preview_and_confirm(app, admin):
     # Far above the residents' 64 KB body limit, and the signed preview travels back the same way.
-    rows = [f"s-big,大街道,Big Subdistrict,big-{n},大社区第{n}号很长的名字用于测试,Big community number {n} "
-            f"with a long name,{1000 + n}," for n in range(1500)]
+    rows = [
+        f"s-big,大街道,Big Subdistrict,big-{n},大社区第{n}号很长的名字用于测试,Big community number {n} "
+        f"with a long name,{1000 + n},"
+        for n in range(1500)
+    ]
     data = csv_bytes(*rows)
     assert len(data) > 150_000
     preview = upload(admin, data)
@@ -389,8 +486,13 @@ def test_a_large_file_goes_through_preview_and_confirm(app, admin):
 
 def test_too_large_an_upload_is_413_not_500(admin):
     body = io.BytesIO(b"a" * (4 * 1024 * 1024 + 10))  # an in-memory body: the test client would spool to disk
-    response = admin.post(f"{BASE}/import", headers=EN, input_stream=body, content_length=len(body.getvalue()),
-                          content_type="multipart/form-data; boundary=x")
+    response = admin.post(
+        f"{BASE}/import",
+        headers=EN,
+        input_stream=body,
+        content_length=len(body.getvalue()),
+        content_type="multipart/form-data; boundary=x",
+    )
     assert response.status_code == 413
     assert "4 MB" in response.text
 
@@ -435,17 +537,30 @@ def test_apply_import_is_all_or_nothing(app, rctx):
 
 # --- Access ------------------------------------------------------------------------------------------
 
+
 def test_every_view_is_for_administrators_only(app):
     endpoints = [name for name in app.view_functions if name.startswith(f"{bp.name}.")]
     assert {"communities_admin.index", "communities_admin.import_upload", "communities_admin.import_confirm"} <= set(
-        endpoints)
+        endpoints
+    )
     for name in endpoints:
         assert app.view_functions[name].allowed_roles == frozenset({"admin"}), name
 
 
-ROUTES = [("GET", "/"), ("GET", "/streets/new"), ("POST", "/streets/new"), ("GET", "/streets/1"),
-          ("POST", "/streets/1"), ("GET", "/new"), ("POST", "/new"), ("GET", "/1"), ("POST", "/1"),
-          ("GET", "/import"), ("POST", "/import"), ("POST", "/import/confirm")]
+ROUTES = [
+    ("GET", "/"),
+    ("GET", "/streets/new"),
+    ("POST", "/streets/new"),
+    ("GET", "/streets/1"),
+    ("POST", "/streets/1"),
+    ("GET", "/new"),
+    ("POST", "/new"),
+    ("GET", "/1"),
+    ("POST", "/1"),
+    ("GET", "/import"),
+    ("POST", "/import"),
+    ("POST", "/import/confirm"),
+]
 
 
 @pytest.mark.parametrize("role", ["editor", "district", "street", "community"])

@@ -1,4 +1,5 @@
 """Dashboards: what each role may read, the numbers shown, filters and bad input."""
+
 import re
 
 import pytest
@@ -19,33 +20,41 @@ def answered(app):
     return app
 
 
-@pytest.mark.parametrize(("role", "path", "status"), [
-    ("community", "/admin/dashboard/community/lianhu", 200),
-    ("community", "/admin/dashboard/community/taoyuan", 403),  # same street, other community
-    ("community", "/admin/dashboard/community/binhe", 403),
-    ("community", "/admin/dashboard/street/s-hehua", 403),
-    ("community", "/admin/dashboard/district", 403),
-    ("street", "/admin/dashboard/street/s-hehua", 200),
-    ("street", "/admin/dashboard/community/taoyuan", 200),
-    ("street", "/admin/dashboard/street/s-jiangbin", 403),
-    ("street", "/admin/dashboard/community/binhe", 403),
-    ("street", "/admin/dashboard/district", 403),
-    ("district", "/admin/dashboard/district", 200),
-    ("district", "/admin/dashboard/street/s-jiangbin", 200),
-    ("district", "/admin/dashboard/community/binhe", 200),
-    ("editor", "/admin/dashboard/district", 403),
-    ("editor", "/admin/dashboard/community/lianhu", 403),
-    ("admin", "/admin/dashboard/district", 200),
-])
+@pytest.mark.parametrize(
+    ("role", "path", "status"),
+    [
+        ("community", "/admin/dashboard/community/lianhu", 200),
+        ("community", "/admin/dashboard/community/taoyuan", 403),  # same street, other community
+        ("community", "/admin/dashboard/community/binhe", 403),
+        ("community", "/admin/dashboard/street/s-hehua", 403),
+        ("community", "/admin/dashboard/district", 403),
+        ("street", "/admin/dashboard/street/s-hehua", 200),
+        ("street", "/admin/dashboard/community/taoyuan", 200),
+        ("street", "/admin/dashboard/street/s-jiangbin", 403),
+        ("street", "/admin/dashboard/community/binhe", 403),
+        ("street", "/admin/dashboard/district", 403),
+        ("district", "/admin/dashboard/district", 200),
+        ("district", "/admin/dashboard/street/s-jiangbin", 200),
+        ("district", "/admin/dashboard/community/binhe", 200),
+        ("editor", "/admin/dashboard/district", 403),
+        ("editor", "/admin/dashboard/community/lianhu", 403),
+        ("admin", "/admin/dashboard/district", 200),
+    ],
+)
 def test_each_role_reads_only_the_communities_it_covers(auth, client, role, path, status):
     auth.as_role(role)
     assert client.get(path).status_code == status
 
 
-@pytest.mark.parametrize(("role", "target"), [
-    ("community", "/admin/dashboard/community/lianhu"), ("street", "/admin/dashboard/street/s-hehua"),
-    ("district", "/admin/dashboard/district"), ("admin", "/admin/dashboard/district"),
-])
+@pytest.mark.parametrize(
+    ("role", "target"),
+    [
+        ("community", "/admin/dashboard/community/lianhu"),
+        ("street", "/admin/dashboard/street/s-hehua"),
+        ("district", "/admin/dashboard/district"),
+        ("admin", "/admin/dashboard/district"),
+    ],
+)
 def test_dashboard_home_sends_each_role_to_its_widest_view(auth, client, role, target):
     auth.as_role(role)
     assert client.get("/admin/dashboard/").headers["Location"].startswith(target)
@@ -53,15 +62,25 @@ def test_dashboard_home_sends_each_role_to_its_widest_view(auth, client, role, t
 
 def test_unknown_codes_and_versions_are_404(auth, client):
     auth.as_role("admin")
-    for path in ["/admin/dashboard/community/atlantis", "/admin/dashboard/street/s-none",
-                 "/admin/dashboard/district?version=99", "/admin/dashboard/community/" + "x" * 300]:
+    for path in [
+        "/admin/dashboard/community/atlantis",
+        "/admin/dashboard/street/s-none",
+        "/admin/dashboard/district?version=99",
+        "/admin/dashboard/community/" + "x" * 300,
+    ]:
         assert client.get(path).status_code == 404, path
 
 
 def test_bad_filters_are_reported_not_fatal(auth, client):
     auth.as_role("admin")
-    for query in ["since=tomorrow", "since=2026-02-30", "until=2020-01-01&since=2021-01-01", "version=abc",
-                  "sort=%3Cscript%3E", "order=sideways"]:
+    for query in [
+        "since=tomorrow",
+        "since=2026-02-30",
+        "until=2020-01-01&since=2021-01-01",
+        "version=abc",
+        "sort=%3Cscript%3E",
+        "order=sideways",
+    ]:
         page = client.get(f"/admin/dashboard/district?{query}", headers=EN)
         assert page.status_code == 200, query
     page = client.get("/admin/dashboard/district?until=2020-01-01&since=2021-01-01", headers=EN)

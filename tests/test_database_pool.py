@@ -1,4 +1,5 @@
 """Pooled PostgreSQL connections: pinged only after sitting idle, and a dead one is replaced, never a 500."""
+
 import pytest
 from sqlalchemy import create_engine, text
 
@@ -19,9 +20,12 @@ def _kill_other_connections(app):
     engine = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
     try:
         with engine.begin() as connection:
-            killed = connection.scalar(text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid()"))
+            killed = connection.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
     finally:
         engine.dispose()
     return killed

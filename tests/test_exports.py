@@ -1,4 +1,5 @@
 """Exports: the dashboards' figures as CSV/XLSX, the streamed raw answers, the CLI, and who may have what."""
+
 import csv
 import functools
 import io
@@ -63,14 +64,21 @@ def test_api_csv_and_service_give_the_same_numbers(answered, client, auth):
     assert summary[0] == ["Measure", "Value", "Lower bound (95% CI)", "Upper bound (95% CI)", "n"]
     rows = {row[0]: row[1:] for row in summary[1:]}
     assert int(rows["Participants"][0]) == stats.participants == api["participants"] == 6
-    labels = {"knowledge_awareness": "Knowledge awareness", "support": "Support", "satisfaction": "Satisfaction",
-              "average_score": "Average score", "campaign_awareness": "Campaign awareness"}
+    labels = {
+        "knowledge_awareness": "Knowledge awareness",
+        "support": "Support",
+        "satisfaction": "Satisfaction",
+        "average_score": "Average score",
+        "campaign_awareness": "Campaign awareness",
+    }
     for name, label in labels.items():
         rate = dict(stats.rate_fields())[name]
         value, low, high, n = rows[label]
-        for exported, from_api, from_service in [(value, api["rates"][name]["value"], rate.value),
-                                                 (low, api["rates"][name]["low"], rate.low),
-                                                 (high, api["rates"][name]["high"], rate.high)]:
+        for exported, from_api, from_service in [
+            (value, api["rates"][name]["value"], rate.value),
+            (low, api["rates"][name]["low"], rate.low),
+            (high, api["rates"][name]["high"], rate.high),
+        ]:
             assert from_api == from_service
             assert number(exported) == pytest.approx(from_service, abs=1e-6)
         assert int(n) == api["rates"][name]["n"] == rate.n
@@ -98,8 +106,9 @@ def test_xlsx_holds_the_same_figures_with_localised_headers(answered, client, au
     awareness = next(row for row in summary if row[1] == stats.knowledge_awareness.value)
     assert awareness[4] == stats.knowledge_awareness.n
     english = client.get("/admin/exports/community/lianhu.xlsx", headers=EN)
-    english_summary = list(load_workbook(io.BytesIO(english.data), read_only=True).worksheets[0]
-                           .iter_rows(values_only=True))
+    english_summary = list(
+        load_workbook(io.BytesIO(english.data), read_only=True).worksheets[0].iter_rows(values_only=True)
+    )
     assert english_summary[0][0] == "Measure"
     assert summary[0][0] != "Measure" or summary[0] == english_summary[0]  # translated once the catalog has it
 
@@ -143,15 +152,26 @@ def test_filters_apply_and_bad_values_are_refused(answered, client, auth):
     assert client.get("/admin/exports/street/s-none.xlsx").status_code == 404
 
 
-EXPORT_PATHS = ["/admin/exports/community/lianhu.csv", "/admin/exports/community/lianhu.xlsx",
-                "/admin/exports/community/taoyuan.csv", "/admin/exports/community/binhe.xlsx",
-                "/admin/exports/street/s-hehua.csv", "/admin/exports/street/s-jiangbin.xlsx",
-                "/admin/exports/district.csv", "/admin/exports/district.xlsx", "/admin/exports/answers.csv"]
+EXPORT_PATHS = [
+    "/admin/exports/community/lianhu.csv",
+    "/admin/exports/community/lianhu.xlsx",
+    "/admin/exports/community/taoyuan.csv",
+    "/admin/exports/community/binhe.xlsx",
+    "/admin/exports/street/s-hehua.csv",
+    "/admin/exports/street/s-jiangbin.xlsx",
+    "/admin/exports/district.csv",
+    "/admin/exports/district.xlsx",
+    "/admin/exports/answers.csv",
+]
 ALLOWED = {
     "admin": set(EXPORT_PATHS),
     "district": set(EXPORT_PATHS) - {"/admin/exports/answers.csv"},
-    "street": {"/admin/exports/community/lianhu.csv", "/admin/exports/community/lianhu.xlsx",
-               "/admin/exports/community/taoyuan.csv", "/admin/exports/street/s-hehua.csv"},
+    "street": {
+        "/admin/exports/community/lianhu.csv",
+        "/admin/exports/community/lianhu.xlsx",
+        "/admin/exports/community/taoyuan.csv",
+        "/admin/exports/street/s-hehua.csv",
+    },
     "community": {"/admin/exports/community/lianhu.csv", "/admin/exports/community/lianhu.xlsx"},
     "editor": set(),
 }
@@ -200,11 +220,14 @@ def test_raw_answers_are_streamed_one_row_per_answer_without_participant_data(an
         assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "export.answers")) is not None
 
 
-@pytest.mark.parametrize(("zone", "stored", "shown"), [
-    ("Asia/Shanghai", datetime(2026, 11, 26, 23, 30, 5), "2026-11-27T07:30:05+08:00"),  # the next local day
-    ("Europe/Berlin", datetime(2026, 7, 1, 10, 0, 0), "2026-07-01T12:00:00+02:00"),  # summer time
-    ("Europe/Berlin", datetime(2026, 12, 1, 10, 0, 0), "2026-12-01T11:00:00+01:00"),
-])
+@pytest.mark.parametrize(
+    ("zone", "stored", "shown"),
+    [
+        ("Asia/Shanghai", datetime(2026, 11, 26, 23, 30, 5), "2026-11-27T07:30:05+08:00"),  # the next local day
+        ("Europe/Berlin", datetime(2026, 7, 1, 10, 0, 0), "2026-07-01T12:00:00+02:00"),  # summer time
+        ("Europe/Berlin", datetime(2026, 12, 1, 10, 0, 0), "2026-12-01T11:00:00+01:00"),
+    ],
+)
 def test_raw_answers_give_the_districts_time_with_its_offset(answered, client, auth, zone, stored, shown):
     """Times are stored in UTC; staff reading the export see when the resident answered where they live."""
     answered.config["BABEL_DEFAULT_TIMEZONE"] = zone
@@ -252,14 +275,17 @@ def test_cli_export_writes_the_same_csv(answered, runner, tmp_path, client, auth
     assert forced.exit_code == 0, forced.output
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["export"], "Missing option"),
-    (["export", "--output", "{tmp}/a.csv", "--version", "abc"], "not a valid integer"),
-    (["export", "--output", "{tmp}/a.csv", "--version", "0"], "--version"),
-    (["export", "--output", "{tmp}/a.csv", "--version", "99"], "no questionnaire version 99"),
-    (["export", "--output", "{tmp}/missing/a.csv"], "does not exist"),
-    (["export", "--output", "{tmp}"], "directory"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["export"], "Missing option"),
+        (["export", "--output", "{tmp}/a.csv", "--version", "abc"], "not a valid integer"),
+        (["export", "--output", "{tmp}/a.csv", "--version", "0"], "--version"),
+        (["export", "--output", "{tmp}/a.csv", "--version", "99"], "no questionnaire version 99"),
+        (["export", "--output", "{tmp}/missing/a.csv"], "does not exist"),
+        (["export", "--output", "{tmp}"], "directory"),
+    ],
+)
 def test_cli_export_refuses_bad_arguments(runner, tmp_path, args, message):
     result = runner.invoke(args=[arg.replace("{tmp}", str(tmp_path)) for arg in args])
     assert result.exit_code == 2, result.output
@@ -289,7 +315,7 @@ def test_dashboards_link_their_exports_with_the_same_filters(client, auth):
     assert "/admin/exports/district.csv?version=1&amp;sort=support" in district
     assert "/admin/exports/answers.csv?version=1" in district
     street = client.get("/admin/dashboard/street/s-hehua?since=bad", headers=EN).text
-    assert "/admin/exports/street/s-hehua.csv?version=1\"" in street  # an invalid date is not passed on
+    assert '/admin/exports/street/s-hehua.csv?version=1"' in street  # an invalid date is not passed on
 
 
 def test_exports_carry_the_assisted_count(app, client, auth, survey):

@@ -1,4 +1,5 @@
 """Staff page frames kept per process (survey/frames.py): the page is the same as a fresh render, never shared."""
+
 import re
 
 from survey import frames
@@ -46,8 +47,9 @@ def test_no_token_is_kept_and_each_person_gets_their_own_frame(app, auth, make_s
     assert "frame-community" in pages["community"][1].text and "frame-district" not in pages["community"][1].text
     assert "frame-district" in pages["district"][1].text and "frame-community" not in pages["district"][1].text
     # The district's navigation has entries a community worker's does not.
-    assert len(re.findall(r"<li><a href=", pages["district"][1].text)) >= \
-        len(re.findall(r"<li><a href=", pages["community"][1].text))
+    assert len(re.findall(r"<li><a href=", pages["district"][1].text)) >= len(
+        re.findall(r"<li><a href=", pages["community"][1].text)
+    )
     for pieces in kept(app).values():
         text = "".join(pieces) if isinstance(pieces, tuple) else ""
         assert not any(token in text for token in tokens.values())

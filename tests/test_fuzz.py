@@ -8,6 +8,7 @@ an API caller with a good, a bad or no bearer token. Most POSTs carry a valid CS
 handler. Before each request the whole database is hashed; when the answer is a refusal (status >= 400) the
 hash must not have changed.
 """
+
 import hashlib
 import html
 import io
@@ -41,8 +42,9 @@ TOTAL_AT_LEAST = 1000
 
 def _cases():
     """Every (endpoint, method) pair the application serves, from its URL map."""
-    app = create_app({"TESTING": True, "SECRET_KEY": "collect-the-url-map-only-here",
-                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "collect-the-url-map-only-here", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    )
     cases = []
     for rule in app.url_map.iter_rules():
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
@@ -53,15 +55,70 @@ def _cases():
 CASES = _cases()
 
 INJECTIONS = [
-    "' OR 1=1--", "1; DROP TABLE response;--", '" OR ""="', "{{7*7}}", "{{ config }}", "{%", "{% raw %}{%{% endraw %}",
-    "${7*7}", "<script>alert(1)</script>", "javascript:alert(1)", "%s%s%s%n", "%(name)s",
+    "' OR 1=1--",
+    "1; DROP TABLE response;--",
+    '" OR ""="',
+    "{{7*7}}",
+    "{{ config }}",
+    "{%",
+    "{% raw %}{%{% endraw %}",
+    "${7*7}",
+    "<script>alert(1)</script>",
+    "javascript:alert(1)",
+    "%s%s%s%n",
+    "%(name)s",
 ]
-PATH_TRICKS = ["../", "../../etc/passwd", "..%2f..%2f", "%2e%2e", "%2e%2e%2f", "..\\..\\", "\x00", "a\x00b", "/",
-               "//evil.example", ".", "..", "~", "x" * 3000]
+PATH_TRICKS = [
+    "../",
+    "../../etc/passwd",
+    "..%2f..%2f",
+    "%2e%2e",
+    "%2e%2e%2f",
+    "..\\..\\",
+    "\x00",
+    "a\x00b",
+    "/",
+    "//evil.example",
+    ".",
+    "..",
+    "~",
+    "x" * 3000,
+]
 ODD_VALUES = [
-    "", " ", "0", "-1", "1", "2", "3", "999999999", "9223372036854775808", "99999999999999999999999999", "1e309",
-    "NaN", "inf", "true", "null", "[]", "{}", "１２３", "中" * 300, "\u202egnp.exe", "😀", "a" * 70_000,
-    "2026-01-01", "2026-13-45", "0000-00-00", "lianhu", "s-hehua", "zh", "en", "xx", "csv", "xlsx", "up", "down",
+    "",
+    " ",
+    "0",
+    "-1",
+    "1",
+    "2",
+    "3",
+    "999999999",
+    "9223372036854775808",
+    "99999999999999999999999999",
+    "1e309",
+    "NaN",
+    "inf",
+    "true",
+    "null",
+    "[]",
+    "{}",
+    "１２３",
+    "中" * 300,
+    "\u202egnp.exe",
+    "😀",
+    "a" * 70_000,
+    "2026-01-01",
+    "2026-13-45",
+    "0000-00-00",
+    "lianhu",
+    "s-hehua",
+    "zh",
+    "en",
+    "xx",
+    "csv",
+    "xlsx",
+    "up",
+    "down",
 ]
 TEXT = st.one_of(
     st.sampled_from(INJECTIONS + PATH_TRICKS + ODD_VALUES),
@@ -69,8 +126,26 @@ TEXT = st.one_of(
     st.integers(min_value=-(2**70), max_value=2**70).map(str),
 )
 INVALID_UTF8 = [b"\xff\xfe", b"\xc0\xaf", b"\xed\xa0\x80", b"\x80", b"%ff%fe", b"%c0%af", b"%00", b"\xe4\xb8"]
-QUERY_KEYS = ["version", "since", "until", "lang", "next", "sort", "order", "page", "action", "staff", "locale",
-              "new", "street", "community", "q", "format", "fmt", "id"]
+QUERY_KEYS = [
+    "version",
+    "since",
+    "until",
+    "lang",
+    "next",
+    "sort",
+    "order",
+    "page",
+    "action",
+    "staff",
+    "locale",
+    "new",
+    "street",
+    "community",
+    "q",
+    "format",
+    "fmt",
+    "id",
+]
 ACCEPT_LANGUAGES = ["", "en", "zh-CN,zh;q=0.9", "xx-YY", "*;q=abc", "en;q=2, zh;q=-1", "\u00e9" * 3]
 ROLES = ["resident", "admin", "community", "bearer"]
 
@@ -196,17 +271,31 @@ class World:
         adapter = self.app.url_map.bind("localhost")
         pages = ["/", "/survey/", "/c/lianhu", "/study", f"/survey/result/{self.public_ids[0]}"]
         pages += [f"/survey/section/{n}" for n in range(1, len(self.v1_sections) + 1)]
-        staff_pages = ["/admin/", "/admin/settings", "/admin/staff", "/admin/password", "/admin/tokens/",
-                       "/admin/pages/", "/admin/pages/new", "/admin/pages/images", "/admin/communities/",
-                       "/admin/communities/new", "/admin/communities/streets/new", "/admin/communities/import",
-                       f"/admin/communities/{self.communities[0]}", f"/admin/communities/streets/{self.streets[0]}",
-                       "/admin/questionnaire/", f"/admin/questionnaire/{self.draft_id}",
-                       f"/admin/questionnaire/{self.draft_id}/delete",
-                       f"/admin/questionnaire/{self.draft_id}/sections/{self.v2_sections[0]}",
-                       f"/admin/questionnaire/{self.draft_id}/sections/{self.v2_sections[0]}/items/new",
-                       f"/admin/questionnaire/{self.draft_id}/items/{self.v2_items[0]}",
-                       f"/admin/questionnaire/{self.draft_id}/items/{self.v2_items[0]}/delete",
-                       "/admin/dashboard/district", "/admin/login"]
+        staff_pages = [
+            "/admin/",
+            "/admin/settings",
+            "/admin/staff",
+            "/admin/password",
+            "/admin/tokens/",
+            "/admin/pages/",
+            "/admin/pages/new",
+            "/admin/pages/images",
+            "/admin/communities/",
+            "/admin/communities/new",
+            "/admin/communities/streets/new",
+            "/admin/communities/import",
+            f"/admin/communities/{self.communities[0]}",
+            f"/admin/communities/streets/{self.streets[0]}",
+            "/admin/questionnaire/",
+            f"/admin/questionnaire/{self.draft_id}",
+            f"/admin/questionnaire/{self.draft_id}/delete",
+            f"/admin/questionnaire/{self.draft_id}/sections/{self.v2_sections[0]}",
+            f"/admin/questionnaire/{self.draft_id}/sections/{self.v2_sections[0]}/items/new",
+            f"/admin/questionnaire/{self.draft_id}/items/{self.v2_items[0]}",
+            f"/admin/questionnaire/{self.draft_id}/items/{self.v2_items[0]}/delete",
+            "/admin/dashboard/district",
+            "/admin/login",
+        ]
         staff_pages += [f"/admin/pages/{page}/{view}" for page in self.pages[:1] for view in ("edit", "history")]
         for role, paths in (("resident", pages), ("admin", staff_pages)):
             client = self.ensure_ready(role)
@@ -276,10 +365,12 @@ def _query(draw):
 
 
 def _form_value(world, draw):
-    return draw(st.one_of(
-        TEXT,
-        st.sampled_from([str(i) for i in world.v1_options[:10] + world.v1_items[:5] + world.v2_items[:5]]),
-    ))
+    return draw(
+        st.one_of(
+            TEXT,
+            st.sampled_from([str(i) for i in world.v1_options[:10] + world.v1_items[:5] + world.v2_items[:5]]),
+        )
+    )
 
 
 def _body(endpoint, world, client, draw):
@@ -293,15 +384,30 @@ def _body(endpoint, world, client, draw):
     token = world.csrf_for(client) if draw(st.integers(0, 9)) < 8 else draw(st.sampled_from(["", "forged", "{{7*7}}"]))
     if kind == "json":
         if endpoint == "questionnaire.check":
-            payload = draw(st.one_of(
-                st.fixed_dictionaries({"item": st.one_of(st.sampled_from(world.v1_items + world.v2_items),
-                                                         st.integers(), TEXT, st.none()),
-                                       "answer": st.one_of(st.sampled_from([str(o) for o in world.v1_options]),
-                                                           st.lists(st.sampled_from(world.v1_options), max_size=3),
-                                                           TEXT, st.lists(TEXT, max_size=3), st.integers(),
-                                                           st.none(), st.dictionaries(TEXT, TEXT, max_size=2))}),
-                st.lists(st.integers(), max_size=3), TEXT, st.none(), st.integers(),
-            ))
+            payload = draw(
+                st.one_of(
+                    st.fixed_dictionaries(
+                        {
+                            "item": st.one_of(
+                                st.sampled_from(world.v1_items + world.v2_items), st.integers(), TEXT, st.none()
+                            ),
+                            "answer": st.one_of(
+                                st.sampled_from([str(o) for o in world.v1_options]),
+                                st.lists(st.sampled_from(world.v1_options), max_size=3),
+                                TEXT,
+                                st.lists(TEXT, max_size=3),
+                                st.integers(),
+                                st.none(),
+                                st.dictionaries(TEXT, TEXT, max_size=2),
+                            ),
+                        }
+                    ),
+                    st.lists(st.integers(), max_size=3),
+                    TEXT,
+                    st.none(),
+                    st.integers(),
+                )
+            )
         else:
             payload = draw(st.dictionaries(st.sampled_from(names), TEXT, max_size=4))
         return None, "application/json", payload, token
@@ -328,9 +434,19 @@ def _body(endpoint, world, client, draw):
             data[name] = _form_value(world, draw)
     for name in sorted(fields["files"]):
         if draw(st.booleans()):
-            content = draw(st.sampled_from([b"", b"\xff\xd8\xff garbage", b"name,code\n' OR 1=1--,../x\n",
-                                            "街道,社区\n{{7*7}},中\n".encode("gbk"), b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
-                                            b"PK\x03\x04 not really a zip", b"<svg onload=alert(1)>"]))
+            content = draw(
+                st.sampled_from(
+                    [
+                        b"",
+                        b"\xff\xd8\xff garbage",
+                        b"name,code\n' OR 1=1--,../x\n",
+                        "街道,社区\n{{7*7}},中\n".encode("gbk"),
+                        b"\x89PNG\r\n\x1a\n" + b"\0" * 64,
+                        b"PK\x03\x04 not really a zip",
+                        b"<svg onload=alert(1)>",
+                    ]
+                )
+            )
             filename = draw(st.sampled_from(["a.csv", "a.xlsx", "a.png", "../../a.jpg", "a\x00.png", "", "中.csv"]))
             data[name] = (io.BytesIO(content), filename)
     return data, None, None, token
@@ -341,10 +457,20 @@ def _headers(world, role, endpoint, draw):
     if draw(st.integers(0, 3)) == 0:
         headers["Accept"] = "application/json"
     if role == "bearer":
-        headers["Authorization"] = draw(st.sampled_from([
-            f"Bearer {world.admin_token}", f"Bearer {world.community_token}", f"Bearer {world.community_token}",
-            "Bearer ", "Bearer ' OR 1=1--", "Basic YWRtaW46YWRtaW4=", "bearer " + "x" * 5000, "Bearer\tabc",
-        ]))
+        headers["Authorization"] = draw(
+            st.sampled_from(
+                [
+                    f"Bearer {world.admin_token}",
+                    f"Bearer {world.community_token}",
+                    f"Bearer {world.community_token}",
+                    "Bearer ",
+                    "Bearer ' OR 1=1--",
+                    "Basic YWRtaW46YWRtaW4=",
+                    "bearer " + "x" * 5000,
+                    "Bearer\tabc",
+                ]
+            )
+        )
     return headers
 
 
@@ -366,8 +492,14 @@ def test_generated_requests_never_fail_and_refusals_change_nothing(world, endpoi
     COUNTS[key] = 0
 
     # No shrinking: a failure's message already names the exact request, and CI time stays bounded.
-    @settings(max_examples=MIN_EXAMPLES, deadline=None, derandomize=True, database=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=MIN_EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.data())
     def fuzz(data):
         draw = data.draw
@@ -400,18 +532,25 @@ def test_generated_requests_never_fail_and_refusals_change_nothing(world, endpoi
 
 
 def test_every_route_is_fuzzed_and_the_total_is_at_least_a_thousand():
-    app = create_app({"TESTING": True, "SECRET_KEY": "collect-the-url-map-only-here",
-                      "SQLALCHEMY_DATABASE_URI": "sqlite://"})
-    served = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
-              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "collect-the-url-map-only-here", "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    )
+    served = {
+        (rule.endpoint, method) for rule in app.url_map.iter_rules() for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
     assert served == {(endpoint, method) for endpoint, method, _rule in CASES}
     # Each case asserts it ran at least MIN_EXAMPLES inputs, so all cases together run at least this many.
     assert len(CASES) * MIN_EXAMPLES >= TOTAL_AT_LEAST
 
 
-@pytest.mark.parametrize("path", ["/admin/tokens/99999999999999999999/revoke",
-                                  "/admin/questionnaire/9223372036854775808/sections/1/move",
-                                  "/admin/questionnaire/1/items/2147483648/move"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/tokens/99999999999999999999/revoke",
+        "/admin/questionnaire/9223372036854775808/sections/1/move",
+        "/admin/questionnaire/1/items/2147483648/move",
+    ],
+)
 def test_ids_too_large_for_any_database_are_simply_not_found(auth, client, path):
     auth.as_role("admin")
     token = csrf_token(client.get("/admin/tokens/").text)
@@ -423,8 +562,10 @@ def test_a_street_without_communities_does_not_break_the_dashboards(auth, client
     """Found by the fuzz: a new street (no communities yet) made the district dashboard fail."""
     auth.as_role("admin")
     page = client.get("/admin/communities/streets/new")
-    created = client.post("/admin/communities/streets/new", data={
-        "csrf_token": csrf_token(page.text), "code": "s-empty", "name_zh": "空街道", "name_en": "Empty"})
+    created = client.post(
+        "/admin/communities/streets/new",
+        data={"csrf_token": csrf_token(page.text), "code": "s-empty", "name_zh": "空街道", "name_en": "Empty"},
+    )
     assert created.status_code == 302
     for path in ("/admin/dashboard/district", "/admin/exports/district.csv", "/api/v1/stats", "/"):
         response = client.get(path, headers={"Accept-Language": "en"})

@@ -1,4 +1,5 @@
 """The home page: inspection countdown and the public participation board (participation only, small counts hidden)."""
+
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,8 +17,18 @@ from survey.questionnaire.services import current_version
 EN = {"Accept-Language": "en-US,en;q=0.9"}
 ZH = {"Accept-Language": "zh-CN,zh;q=0.9"}
 # Rate names that belong to staff pages only (the footer's slogan 全民知晓、全民支持 is not a figure).
-FORBIDDEN = ("awareness", "知晓率", "satisf", "满意", "support rate", "支持率", "average score", "平均分",
-             "correct rate", "正确率")
+FORBIDDEN = (
+    "awareness",
+    "知晓率",
+    "satisf",
+    "满意",
+    "support rate",
+    "支持率",
+    "average score",
+    "平均分",
+    "correct rate",
+    "正确率",
+)
 
 
 def set_campaign(app, **values):
@@ -143,12 +154,15 @@ def shanghai_today():
     return datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
-@pytest.mark.parametrize(("offset", "expected"), [
-    (30, "30</strong> days to the inspection"),
-    (1, "1</strong> day to the inspection"),
-    (0, "The inspection starts today"),
-    (-3, "The inspection took place on"),
-])
+@pytest.mark.parametrize(
+    ("offset", "expected"),
+    [
+        (30, "30</strong> days to the inspection"),
+        (1, "1</strong> day to the inspection"),
+        (0, "The inspection starts today"),
+        (-3, "The inspection took place on"),
+    ],
+)
 def test_countdown(app, client, offset, expected):
     set_campaign(app, inspection_date=shanghai_today() + timedelta(days=offset))
     page = client.get("/", headers=EN).text
@@ -184,8 +198,9 @@ def add_communities(app, street_code, count):
     with app.app_context():
         street = db.session.scalar(select(Street).where(Street.code == street_code))
         for index in range(count):
-            community = Community(code=f"grow-{index}", street=street, position=100 + index,
-                                  target_population=1000, target_share=0.1)
+            community = Community(
+                code=f"grow-{index}", street=street, position=100 + index, target_population=1000, target_share=0.1
+            )
             community.set_translation("zh", name=f"新社区{index}")
             community.set_translation("en", name=f"New Community {index}")
             db.session.add(community)
@@ -198,8 +213,9 @@ def test_a_large_district_lists_streets_that_link_to_their_communities(app, clie
         simulate_responses(400, seed=5)
         streets = {s.id: s.code for s in db.session.scalars(select(Street))}
         members = {c.id: c.street_id for c in db.session.scalars(select(Community))}
-        targets = {c.id: round(c.target_population * (c.target_share or 0.2)) for c in db.session.scalars(
-            select(Community))}
+        targets = {
+            c.id: round(c.target_population * (c.target_share or 0.2)) for c in db.session.scalars(select(Community))
+        }
     set_campaign(app, min_count=5)
     counts = recount(app)
     home = client.get("/", headers=EN).text

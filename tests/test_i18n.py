@@ -1,4 +1,5 @@
 """Two complete languages: catalogs, locale choice order, <html lang>, localised dates."""
+
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,8 @@ def template_ids():
 def test_every_interface_string_is_translated(locale):
     messages = [message for message in catalog(locale) if message.id]
     untranslated = [
-        message.id for message in messages
+        message.id
+        for message in messages
         if (not all(message.string) if isinstance(message.string, tuple) else not message.string)
     ]
     fuzzy = [message.id for message in messages if message.fuzzy]
@@ -43,9 +45,24 @@ def test_source_strings_in_code_are_all_extracted():
     with tempfile.TemporaryDirectory() as folder:
         output = Path(folder) / "fresh.pot"
         subprocess.run(
-            [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "N_",
-             "-o", str(output), "."],
-            cwd=TRANSLATIONS.parent, check=True, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "babel.messages.frontend",
+                "extract",
+                "-F",
+                "babel.cfg",
+                "-k",
+                "_l",
+                "-k",
+                "N_",
+                "-o",
+                str(output),
+                ".",
+            ],
+            cwd=TRANSLATIONS.parent,
+            check=True,
+            capture_output=True,
         )
         with open(output, "rb") as handle:
             fresh = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(handle) if m.id}

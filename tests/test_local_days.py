@@ -3,6 +3,7 @@
 A resident answering at 01:30 in Beijing on 27 November (17:30 UTC on the 26th) answered on 27 November:
 the daily rollup, the trend, the date windows, a rebuild, the simulator and the audit log's filter all agree.
 """
+
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -29,30 +30,70 @@ EN = {"Accept-Language": "en"}
 def district_zone(app):
     def use(name):
         app.config["BABEL_DEFAULT_TIMEZONE"] = name
+
     use("Asia/Shanghai")
     return use
 
 
 def _submit_at(monkeypatch, version, community_id, participant, pattern, when, assisted=False):
     monkeypatch.setattr(services, "utcnow", lambda: when)
-    return services.submit(version, community_id, services.participant_hash(participant), services.new_public_id(),
-                           raw_answers(version, pattern), assisted=assisted)
+    return services.submit(
+        version,
+        community_id,
+        services.participant_hash(participant),
+        services.new_public_id(),
+        raw_answers(version, pattern),
+        assisted=assisted,
+    )
 
 
 def _day_rows():
     rows = db.session.execute(select(StatsDay).order_by(StatsDay.version_id, StatsDay.community_id, StatsDay.day))
-    return [(row.version_id, row.community_id, row.day, row.participants, row.scored_attempts,
-             pytest.approx(row.score_sum), pytest.approx(row.score_squares), row.knowledge_correct,
-             row.knowledge_answers, row.assisted) for row in rows.scalars()]
+    return [
+        (
+            row.version_id,
+            row.community_id,
+            row.day,
+            row.participants,
+            row.scored_attempts,
+            pytest.approx(row.score_sum),
+            pytest.approx(row.score_squares),
+            row.knowledge_correct,
+            row.knowledge_answers,
+            row.assisted,
+        )
+        for row in rows.scalars()
+    ]
 
 
 def _other_rows():
-    items = sorted(tuple(row) for row in db.session.execute(
-        select(StatsItem.version_id, StatsItem.community_id, StatsItem.item_id, StatsItem.answered, StatsItem.scored,
-               StatsItem.correct, StatsItem.rated, StatsItem.positive)))
-    gains = sorted((row[0], row[1], row[2], pytest.approx(row[3]), pytest.approx(row[4])) for row in db.session.execute(
-        select(StatsGain.version_id, StatsGain.community_id, StatsGain.participants, StatsGain.gain_sum,
-               StatsGain.gain_squares)))
+    items = sorted(
+        tuple(row)
+        for row in db.session.execute(
+            select(
+                StatsItem.version_id,
+                StatsItem.community_id,
+                StatsItem.item_id,
+                StatsItem.answered,
+                StatsItem.scored,
+                StatsItem.correct,
+                StatsItem.rated,
+                StatsItem.positive,
+            )
+        )
+    )
+    gains = sorted(
+        (row[0], row[1], row[2], pytest.approx(row[3]), pytest.approx(row[4]))
+        for row in db.session.execute(
+            select(
+                StatsGain.version_id,
+                StatsGain.community_id,
+                StatsGain.participants,
+                StatsGain.gain_sum,
+                StatsGain.gain_squares,
+            )
+        )
+    )
     return items, gains
 
 
@@ -94,8 +135,15 @@ def test_a_rebuild_gives_the_rows_the_submissions_gave(district_zone, version, m
     moments += [datetime(2026, 11, 26, 15, 45) + timedelta(minutes=10 * number) for number in range(12)]
     for number, when in enumerate(moments):
         participant = f"p{number % 37}" if number < 40 else f"q{number}"  # p0 to p2 take it twice
-        _submit_at(monkeypatch, version, communities[number % 3], participant, [number % 2 == 0, True], when,
-                   assisted=number % 5 == 0)
+        _submit_at(
+            monkeypatch,
+            version,
+            communities[number % 3],
+            participant,
+            [number % 2 == 0, True],
+            when,
+            assisted=number % 5 == 0,
+        )
     db.session.expire_all()
     incremental, other = _day_rows(), _other_rows()
     assert len({row[2] for row in incremental}) >= 3
@@ -117,30 +165,63 @@ def test_the_simulator_counts_days_as_the_web_path_does(app, district_zone, vers
     simulated = _day_rows()
     responses = db.session.scalars(select(Response).where(Response.is_counted.is_(True))).all()
     assert any(localtime.local_day(response.submitted_at) != response.submitted_at.date() for response in responses)
-    days, _ = rollup.counted_sums([
-        ({"is_counted": True, "version_id": r.version_id, "community_id": r.community_id,
-          "submitted_at": r.submitted_at, "knowledge_correct": r.knowledge_correct,
-          "knowledge_total": r.knowledge_total, "is_assisted": r.is_assisted},
-         [list(answer) for answer in unpack_answers(r.packed_answers)]) for r in responses])
-    web = sorted((v, c, d, s["participants"], s["scored_attempts"], pytest.approx(s["score_sum"]),
-                  pytest.approx(s["score_squares"]), s["knowledge_correct"], s["knowledge_answers"], s["assisted"])
-                 for (v, c, d), s in days.items())
+    days, _ = rollup.counted_sums(
+        [
+            (
+                {
+                    "is_counted": True,
+                    "version_id": r.version_id,
+                    "community_id": r.community_id,
+                    "submitted_at": r.submitted_at,
+                    "knowledge_correct": r.knowledge_correct,
+                    "knowledge_total": r.knowledge_total,
+                    "is_assisted": r.is_assisted,
+                },
+                [list(answer) for answer in unpack_answers(r.packed_answers)],
+            )
+            for r in responses
+        ]
+    )
+    web = sorted(
+        (
+            v,
+            c,
+            d,
+            s["participants"],
+            s["scored_attempts"],
+            pytest.approx(s["score_sum"]),
+            pytest.approx(s["score_squares"]),
+            s["knowledge_correct"],
+            s["knowledge_answers"],
+            s["assisted"],
+        )
+        for (v, c, d), s in days.items()
+    )
     assert simulated == web
     rollup.rebuild()
     db.session.expire_all()
     assert _day_rows() == simulated
 
 
-@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York", "America/Havana", "Asia/Kathmandu",
-                                  "Australia/Lord_Howe", "Europe/London"])
+@pytest.mark.parametrize(
+    "zone",
+    ["Asia/Shanghai", "America/New_York", "America/Havana", "Asia/Kathmandu", "Australia/Lord_Howe", "Europe/London"],
+)
 def test_local_days_and_their_bounds_agree(district_zone, ctx, zone):
     """A time is on day d exactly when d's local midnight (in UTC) <= time < the next day's, across DST
     switches (Havana skips midnight itself; Kathmandu moved by a quarter hour in the middle of a UTC hour)."""
     district_zone(zone)
     tz = ZoneInfo(zone)
     # Four days around each switch of these zones in 2026 (and Kathmandu's in 1985), every quarter hour.
-    starts = [datetime(2026, 3, 6), datetime(2026, 3, 27), datetime(2026, 4, 3), datetime(2026, 10, 2),
-              datetime(2026, 10, 23), datetime(2026, 10, 30), datetime(1985, 12, 30)]
+    starts = [
+        datetime(2026, 3, 6),
+        datetime(2026, 3, 27),
+        datetime(2026, 4, 3),
+        datetime(2026, 10, 2),
+        datetime(2026, 10, 23),
+        datetime(2026, 10, 30),
+        datetime(1985, 12, 30),
+    ]
     for start in starts:
         for step in range(4 * 24 * 4 + 1):
             moment = start + timedelta(minutes=15 * step, seconds=step % 7)
@@ -153,7 +234,9 @@ def test_local_days_and_their_bounds_agree(district_zone, ctx, zone):
 def test_day_bounds_in_beijing_and_through_a_skipped_midnight(district_zone, ctx):
     assert localtime.day_start_utc(date(2026, 11, 27)) == datetime(2026, 11, 26, 16, 0)
     assert localtime.local_dates(date(2026, 11, 27), date(2026, 11, 27)) == (
-        datetime(2026, 11, 26, 16, 0), datetime(2026, 11, 27, 16, 0))
+        datetime(2026, 11, 26, 16, 0),
+        datetime(2026, 11, 27, 16, 0),
+    )
     assert localtime.local_dates(None, None) == (None, None)
     district_zone("America/Havana")  # 8 March 2026: clocks go from 00:00 straight to 01:00
     assert localtime.day_start_utc(date(2026, 3, 8)) == datetime(2026, 3, 8, 5, 0)
@@ -183,7 +266,8 @@ def test_the_demo_inspection_day_is_45_days_from_the_districts_today(tmp_path, z
         load_demo()
         db.session.commit()
         assert db.session.scalar(select(Campaign.inspection_date)) == (
-            datetime.now(ZoneInfo(zone)).date() + timedelta(days=45))
+            datetime.now(ZoneInfo(zone)).date() + timedelta(days=45)
+        )
         db.session.remove()
         db.engine.dispose()
 

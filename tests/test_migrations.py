@@ -1,4 +1,5 @@
 """The Alembic migrations build exactly the schema the models describe, and 0007 recounts the days."""
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -24,11 +25,23 @@ def _day_rows():
     from survey.models import StatsDay
 
     db.session.commit()  # a fresh read, and no transaction left open while a migration runs
-    return [(row.version_id, row.community_id, row.day, row.participants, row.scored_attempts,
-             pytest.approx(row.score_sum), pytest.approx(row.score_squares), row.knowledge_correct,
-             row.knowledge_answers, row.assisted)
-            for row in db.session.scalars(select(StatsDay).order_by(StatsDay.version_id, StatsDay.community_id,
-                                                                      StatsDay.day))]
+    return [
+        (
+            row.version_id,
+            row.community_id,
+            row.day,
+            row.participants,
+            row.scored_attempts,
+            pytest.approx(row.score_sum),
+            pytest.approx(row.score_squares),
+            row.knowledge_correct,
+            row.knowledge_answers,
+            row.assisted,
+        )
+        for row in db.session.scalars(
+            select(StatsDay).order_by(StatsDay.version_id, StatsDay.community_id, StatsDay.day)
+        )
+    ]
 
 
 def _rebuilt_in(app, zone):

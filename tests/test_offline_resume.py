@@ -1,5 +1,6 @@
 """The server's side of answers that survive a weak network: resends make one response, the script's own
 POSTs get the next address without using up its message, and the pages carry what the script needs."""
+
 import re
 
 from sqlalchemy import func, select
@@ -75,8 +76,9 @@ def test_the_message_for_the_next_page_is_kept_for_the_browsers_own_visit(app, c
 def test_a_validation_error_is_sent_back_as_a_page_to_the_script(app, client, survey):
     survey.start()
     page = client.get("/survey/section/1")
-    response = client.post("/survey/section/1", data={"csrf_token": csrf_token(page.text), "forward": "x"},
-                           headers={"X-Survey-Fetch": "1"})
+    response = client.post(
+        "/survey/section/1", data={"csrf_token": csrf_token(page.text), "forward": "x"}, headers={"X-Survey-Fetch": "1"}
+    )
     assert response.status_code == 422
     assert 'role="alert"' in response.text and "X-Survey-Location" not in response.headers
 
@@ -90,7 +92,7 @@ def test_section_pages_carry_the_attempt_keys_and_the_status_line(app, client, s
     form = re.search(r'<form[^>]*class="survey-form"[^>]*>', page, re.S).group(0)
     assert f'data-attempt="{attempt["id"]}"' in form
     assert f'data-version="{attempt["version"]}"' in form
-    assert "data-word-offline=\"No network. Your answers are saved on this phone and will be sent automatically" in form
+    assert 'data-word-offline="No network. Your answers are saved on this phone and will be sent automatically' in form
     assert re.search(r'<p class="save-status" id="save-status" role="status" aria-live="polite"></p>', page)
     assert "/static/js/survey.js" in page
 

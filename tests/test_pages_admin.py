@@ -1,4 +1,5 @@
 """The publicity-page editor: pages, preview, revisions (diff, restore), XSS, images, roles and bad input."""
+
 import html
 import io
 import json
@@ -25,12 +26,17 @@ EN = {"Accept-Language": "en"}
 
 # --- Helpers ------------------------------------------------------------------------------------------
 
+
 def page_fields(**overrides):
     """Form data for a page; booleans are sent only when true, as a browser does with checkboxes."""
     fields = {
-        "slug": "test-page", "category": "know", "position": "3",
-        "title_zh": "测试页面", "body_zh": "第一行\n\n第二行",
-        "title_en": "Test page", "body_en": "First line\n\nSecond line",
+        "slug": "test-page",
+        "category": "know",
+        "position": "3",
+        "title_zh": "测试页面",
+        "body_zh": "第一行\n\n第二行",
+        "title_en": "Test page",
+        "body_en": "First line\n\nSecond line",
         "note": "",
     }
     fields.update(overrides)
@@ -56,14 +62,16 @@ def edit_page(client, page_id, **overrides):
 def revisions_of(app, page_id):
     with app.app_context():
         rows = db.session.scalars(
-            select(PageRevision).where(PageRevision.page_id == page_id).order_by(PageRevision.number)).all()
+            select(PageRevision).where(PageRevision.page_id == page_id).order_by(PageRevision.number)
+        ).all()
         return [(row.number, json.loads(row.content), row.note, row.staff_id) for row in rows]
 
 
 def restore(client, page_id, number):
     history = client.get(f"/admin/pages/{page_id}/history")
-    return client.post(f"/admin/pages/{page_id}/revisions/{number}/restore",
-                       data={"csrf_token": csrf_token(history.text)})
+    return client.post(
+        f"/admin/pages/{page_id}/revisions/{number}/restore", data={"csrf_token": csrf_token(history.text)}
+    )
 
 
 @pytest.fixture
@@ -74,6 +82,7 @@ def editor(auth, client):
 
 
 # --- Pages: create, edit, publish -------------------------------------------------------------------
+
 
 def test_list_shows_pages_with_category_state_and_a_new_button(editor):
     page = editor.get("/admin/pages/", headers=EN)
@@ -108,8 +117,11 @@ def test_new_draft_is_hidden_then_published_and_featured(app, editor):
 
 def test_published_page_needs_a_title_in_both_languages(app, editor):
     form = editor.get("/admin/pages/new")
-    response = editor.post("/admin/pages/new", headers=EN, data=dict(
-        page_fields(is_published="y", title_en="  "), csrf_token=csrf_token(form.text)))
+    response = editor.post(
+        "/admin/pages/new",
+        headers=EN,
+        data=dict(page_fields(is_published="y", title_en="  "), csrf_token=csrf_token(form.text)),
+    )
     assert response.status_code == 422
     error = re.search(r'<p class="error" id="title_en-error" role="alert">([^<]*)</p>', response.text)
     assert error and "A published page needs a title in this language." in error.group(1)
@@ -135,8 +147,11 @@ def test_invalid_slug_is_refused_with_a_message(app, editor, slug):
 
 
 def test_taken_slug_is_refused_with_a_message(editor):
-    response = editor.post("/admin/pages/new", headers=EN, data=dict(
-        page_fields(slug="waste-sorting"), csrf_token=csrf_token(editor.get("/admin/pages/new").text)))
+    response = editor.post(
+        "/admin/pages/new",
+        headers=EN,
+        data=dict(page_fields(slug="waste-sorting"), csrf_token=csrf_token(editor.get("/admin/pages/new").text)),
+    )
     assert response.status_code == 422
     assert "Another page already uses this address." in response.text
 
@@ -155,8 +170,13 @@ def test_bad_position_is_a_form_error_not_a_crash(editor):
 
 def test_category_labels_are_translated(editor):
     english = editor.get("/admin/pages/new", headers=EN).text
-    for label in ["Why the campaign matters", "What residents gain", "What every resident should know",
-                  "Civilised behaviour", "Volunteering"]:
+    for label in [
+        "Why the campaign matters",
+        "What residents gain",
+        "What every resident should know",
+        "Civilised behaviour",
+        "Volunteering",
+    ]:
         assert label in english
 
 
@@ -167,6 +187,7 @@ def test_editor_page_is_bilingual_and_labels_each_language(editor):
 
 
 # --- Preview ------------------------------------------------------------------------------------------
+
 
 def test_preview_of_a_draft_form_saves_nothing(app, editor):
     form = editor.get("/admin/pages/new")
@@ -182,8 +203,9 @@ def test_preview_of_a_draft_form_saves_nothing(app, editor):
 def test_preview_of_changes_leaves_the_saved_page_alone(app, editor):
     page_id = create_page(editor, is_published="y")
     form = editor.get(f"/admin/pages/{page_id}/edit")
-    data = dict(page_fields(is_published="y", body_zh="新的内容"), csrf_token=csrf_token(form.text),
-                preview_locale="zh")
+    data = dict(
+        page_fields(is_published="y", body_zh="新的内容"), csrf_token=csrf_token(form.text), preview_locale="zh"
+    )
     preview = editor.post(f"/admin/pages/{page_id}/preview", data=data)
     assert preview.status_code == 200 and "新的内容" in preview.text and '<html lang="zh-Hans">' in preview.text
     assert "新的内容" not in editor.get("/pages/test-page", headers=ZH).text
@@ -200,6 +222,7 @@ def test_saved_draft_and_old_revisions_can_be_previewed(editor):
 
 
 # --- Revisions ------------------------------------------------------------------------------------------
+
 
 def test_every_save_keeps_a_full_revision_with_the_staff_member(app, editor):
     page_id = create_page(editor, note="first draft")
@@ -226,15 +249,15 @@ def test_first_edit_of_a_demo_page_keeps_its_original_text(app, editor):
         page_id, original = page.id, page.tr("body", "zh")
     assert revisions_of(app, page_id) == []
     assert "first save will keep the current text" in editor.get(f"/admin/pages/{page_id}/history", headers=EN).text
-    response = edit_page(editor, page_id, slug="waste-sorting", category="behaviour", is_published="y",
-                         body_zh="全新的文字")
+    response = edit_page(
+        editor, page_id, slug="waste-sorting", category="behaviour", is_published="y", body_zh="全新的文字"
+    )
     assert response.status_code == 302
     revisions = revisions_of(app, page_id)
     assert [number for number, *_rest in revisions] == [1, 2]
     assert revisions[0][1]["translations"]["zh"]["body"] == original and revisions[0][3] is None
     assert revisions[1][1]["translations"]["zh"]["body"] == "全新的文字"
-    assert "Original text, kept before the first edit" in editor.get(
-        f"/admin/pages/{page_id}/history", headers=EN).text
+    assert "Original text, kept before the first edit" in editor.get(f"/admin/pages/{page_id}/history", headers=EN).text
 
 
 def test_history_diff_and_restore(app, editor):
@@ -254,7 +277,7 @@ def test_history_diff_and_restore(app, editor):
     assert re.search(r"Removed\s*</td>\s*<td[^>]*><del>Bravo</del>", body)
     assert re.search(r"Added\s*</td>\s*<td[^>]*><ins>BRAVO</ins>", body)
     assert re.search(r"Added\s*</td>\s*<td[^>]*><ins>Delta</ins>", body)
-    assert "<th scope=\"col\">" in body  # an accessible table with headers
+    assert '<th scope="col">' in body  # an accessible table with headers
     settings = editor.get(f"/admin/pages/{page_id}/diff?old=2&new=3", headers=EN).text
     assert "Why the campaign matters" in settings and "Renamed" in settings
     assert "same" in editor.get(f"/admin/pages/{page_id}/diff?old=2&new=2", headers=EN).text
@@ -285,10 +308,14 @@ def test_long_unchanged_stretches_are_folded(ctx):
     old = "\n".join(f"line {number}" for number in range(1, 21))
     new = old.replace("line 10", "line ten")
     lines = services.compare(
-        {**{key: "" for key in services.FLAGS}, "translations": {"zh": {"title": "", "body": old},
-                                                                  "en": {"title": "", "body": ""}}},
-        {**{key: "" for key in services.FLAGS}, "translations": {"zh": {"title": "", "body": new},
-                                                                  "en": {"title": "", "body": ""}}},
+        {
+            **{key: "" for key in services.FLAGS},
+            "translations": {"zh": {"title": "", "body": old}, "en": {"title": "", "body": ""}},
+        },
+        {
+            **{key: "" for key in services.FLAGS},
+            "translations": {"zh": {"title": "", "body": new}, "en": {"title": "", "body": ""}},
+        },
     )["texts"][1]["lines"]
     kinds = [line["kind"] for line in lines]
     assert kinds == ["skip", "same", "same", "removed", "added", "same", "same", "skip"]
@@ -375,8 +402,28 @@ XSS_PAYLOADS = [
     '<link rel="stylesheet" href="javascript:alert(1)">',
 ]
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "data", "background", "poster", "srcset"}
-FORBIDDEN_TAGS = {"script", "iframe", "object", "embed", "base", "frame", "frameset", "applet", "svg", "math",
-                  "form", "input", "button", "style", "textarea", "video", "source", "details", "noscript", "body"}
+FORBIDDEN_TAGS = {
+    "script",
+    "iframe",
+    "object",
+    "embed",
+    "base",
+    "frame",
+    "frameset",
+    "applet",
+    "svg",
+    "math",
+    "form",
+    "input",
+    "button",
+    "style",
+    "textarea",
+    "video",
+    "source",
+    "details",
+    "noscript",
+    "body",
+}
 
 
 class ExecutableFinder(HTMLParser):
@@ -423,8 +470,25 @@ def executable_parts(page_html):
 def stored_problems(source):
     """Raw HTML or unsafe links left in the stored Markdown source."""
     lowered = source.lower()
-    found = [needle for needle in ("<script", "<iframe", "<object", "<embed", "<base", "<meta", "<svg", "<math",
-                                   "<style", "<form", "<input", "<link", "<body") if needle in lowered]
+    found = [
+        needle
+        for needle in (
+            "<script",
+            "<iframe",
+            "<object",
+            "<embed",
+            "<base",
+            "<meta",
+            "<svg",
+            "<math",
+            "<style",
+            "<form",
+            "<input",
+            "<link",
+            "<body",
+        )
+        if needle in lowered
+    ]
     if re.search(r"<[^>]*\son\w+\s*=", source, re.IGNORECASE):
         found.append("event handler")
     if clean_markdown(source) != source:
@@ -438,8 +502,12 @@ def test_there_are_at_least_thirty_distinct_payloads():
 
 @pytest.mark.parametrize("payload", XSS_PAYLOADS)
 def test_payload_saved_through_the_editor_never_comes_back_executable(app, editor, payload):
-    fields = page_fields(is_published="y", title_en=("T " + payload)[:200], body_zh=f"前文\n\n{payload}\n\n后文",
-                         body_en=f"Before {payload} after\n\n{payload}")
+    fields = page_fields(
+        is_published="y",
+        title_en=("T " + payload)[:200],
+        body_zh=f"前文\n\n{payload}\n\n后文",
+        body_en=f"Before {payload} after\n\n{payload}",
+    )
     form = editor.get("/admin/pages/new")
     response = editor.post("/admin/pages/new", data=dict(fields, csrf_token=csrf_token(form.text)))
     assert response.status_code == 302, response.text
@@ -455,10 +523,12 @@ def test_payload_saved_through_the_editor_never_comes_back_executable(app, edito
         "public zh": editor.get("/pages/test-page", headers=ZH),
         "public en": editor.get("/pages/test-page", headers=EN),
         "saved preview en": editor.get(f"/admin/pages/{page_id}/preview?locale=en"),
-        "form preview en": editor.post("/admin/pages/preview", data=dict(
-            fields, csrf_token=csrf_token(form.text), preview_locale="en")),
-        "form preview zh": editor.post(f"/admin/pages/{page_id}/preview", data=dict(
-            fields, csrf_token=csrf_token(form.text), preview_locale="zh")),
+        "form preview en": editor.post(
+            "/admin/pages/preview", data=dict(fields, csrf_token=csrf_token(form.text), preview_locale="en")
+        ),
+        "form preview zh": editor.post(
+            f"/admin/pages/{page_id}/preview", data=dict(fields, csrf_token=csrf_token(form.text), preview_locale="zh")
+        ),
     }
     for name, shown in pages.items():
         assert shown.status_code == 200, name
@@ -468,13 +538,23 @@ def test_payload_saved_through_the_editor_never_comes_back_executable(app, edito
 
 
 def test_ordinary_markdown_survives_cleaning(editor):
-    body = ("## Heading\n\n**bold** and *italic*, a [link](https://example.org/a_(b)) and <https://example.org>\n\n"
-            "- one\n- two\n\n> quote\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nx < y and `<b>` in code")
+    body = (
+        "## Heading\n\n**bold** and *italic*, a [link](https://example.org/a_(b)) and <https://example.org>\n\n"
+        "- one\n- two\n\n> quote\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nx < y and `<b>` in code"
+    )
     create_page(editor, is_published="y", body_en=body)
     shown = editor.get("/pages/test-page", headers=EN).text
-    for fragment in ("<h2>Heading</h2>", "<strong>bold</strong>", "<em>italic</em>",
-                     'href="https://example.org/a_(b)"', "<li>one</li>", "<blockquote>", "<table>",
-                     "x &lt; y", "<code>&lt;b&gt;</code>"):
+    for fragment in (
+        "<h2>Heading</h2>",
+        "<strong>bold</strong>",
+        "<em>italic</em>",
+        'href="https://example.org/a_(b)"',
+        "<li>one</li>",
+        "<blockquote>",
+        "<table>",
+        "x &lt; y",
+        "<code>&lt;b&gt;</code>",
+    ):
         assert fragment in shown, fragment
 
 
@@ -485,6 +565,7 @@ def test_images_from_other_hosts_are_dropped(editor):
 
 
 # --- Images ---------------------------------------------------------------------------------------------
+
 
 def image_bytes(image_format="PNG", size=(4, 3), noise=False):
     image = Image.new("RGB", size, (200, 30, 30))
@@ -497,8 +578,12 @@ def image_bytes(image_format="PNG", size=(4, 3), noise=False):
 
 def upload(client, data, filename="picture.png", headers=None):
     page = client.get("/admin/pages/images")
-    return client.post("/admin/pages/images", headers=headers or {}, content_type="multipart/form-data", data={
-        "csrf_token": csrf_token(page.text), "image": (io.BytesIO(data), filename)})
+    return client.post(
+        "/admin/pages/images",
+        headers=headers or {},
+        content_type="multipart/form-data",
+        data={"csrf_token": csrf_token(page.text), "image": (io.BytesIO(data), filename)},
+    )
 
 
 def image_count(app):
@@ -530,27 +615,34 @@ def test_a_real_png_is_accepted_served_and_usable_in_a_page(app, editor):
     assert re.search(rf'<img (?=[^>]*alt="A red square")(?=[^>]*src="/media/{token}\.png")[^>]*>', shown)
 
 
-@pytest.mark.parametrize("image_format,content_type", [("JPEG", "image/jpeg"), ("GIF", "image/gif"),
-                                                        ("WEBP", "image/webp")])
+@pytest.mark.parametrize(
+    "image_format,content_type", [("JPEG", "image/jpeg"), ("GIF", "image/gif"), ("WEBP", "image/webp")]
+)
 def test_other_allowed_formats_are_recognised_by_content(app, editor, image_format, content_type):
     assert upload(editor, image_bytes(image_format), filename="no-extension").status_code == 302
     with app.app_context():
         assert db.session.scalars(select(PageImage)).one().content_type == content_type
 
 
-@pytest.mark.parametrize("data,filename", [
-    (b"just some text, not an image\n" * 10, "notes.png"),
-    (b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "drawing.png"),
-    (b"<html><script>alert(1)</script></html>", "page.png"),
-    (image_bytes("BMP"), "bitmap.png"),
-    (image_bytes()[:40], "truncated.png"),
-    (b"", "empty.png"),
-])
+@pytest.mark.parametrize(
+    "data,filename",
+    [
+        (b"just some text, not an image\n" * 10, "notes.png"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg' onload='alert(1)'/>", "drawing.png"),
+        (b"<html><script>alert(1)</script></html>", "page.png"),
+        (image_bytes("BMP"), "bitmap.png"),
+        (image_bytes()[:40], "truncated.png"),
+        (b"", "empty.png"),
+    ],
+)
 def test_files_that_are_not_allowed_images_are_refused(app, editor, data, filename):
     response = upload(editor, data, filename, headers=EN)
     assert response.status_code == 422
-    assert ("not a PNG, JPEG, GIF or WebP image" in response.text or "The file is empty" in response.text
-            or "Choose an image file" in response.text)
+    assert (
+        "not a PNG, JPEG, GIF or WebP image" in response.text
+        or "The file is empty" in response.text
+        or "Choose an image file" in response.text
+    )
     assert image_count(app) == 0
 
 
@@ -566,10 +658,15 @@ def test_an_image_over_the_size_limit_is_refused_with_a_message(app, editor):
 def test_a_request_far_over_the_limit_gets_the_form_with_a_message(app, editor):
     token = csrf_token(editor.get("/admin/pages/images").text)
     # Encoded by hand: the test client would spool a body this large to a temporary file it never closes.
-    boundary, body = encode_multipart({"csrf_token": token, "image": FileStorage(
-        io.BytesIO(b"\x89PNG" + b"0" * (STAFF_MAX_BODY + 1024)), filename="huge.png")})
-    response = editor.post("/admin/pages/images", data=body, headers=EN,
-                           content_type=f"multipart/form-data; boundary={boundary}")
+    boundary, body = encode_multipart(
+        {
+            "csrf_token": token,
+            "image": FileStorage(io.BytesIO(b"\x89PNG" + b"0" * (STAFF_MAX_BODY + 1024)), filename="huge.png"),
+        }
+    )
+    response = editor.post(
+        "/admin/pages/images", data=body, headers=EN, content_type=f"multipart/form-data; boundary={boundary}"
+    )
     assert response.status_code == 413
     assert "larger than" in response.text and 'name="image"' in response.text
     assert image_count(app) == 0
@@ -588,8 +685,15 @@ def test_image_upload_field_says_what_it_accepts(editor):
 
 # --- Access and bad input ---------------------------------------------------------------------------------
 
-STAFF_URLS = ["/admin/pages/", "/admin/pages/new", "/admin/pages/1/edit", "/admin/pages/1/history",
-              "/admin/pages/1/diff", "/admin/pages/1/preview", "/admin/pages/images"]
+STAFF_URLS = [
+    "/admin/pages/",
+    "/admin/pages/new",
+    "/admin/pages/1/edit",
+    "/admin/pages/1/history",
+    "/admin/pages/1/diff",
+    "/admin/pages/1/preview",
+    "/admin/pages/images",
+]
 
 
 @pytest.mark.parametrize("role", ["district", "street", "community"])
@@ -633,9 +737,17 @@ def test_posting_without_a_csrf_token_is_refused(app, editor):
         assert db.session.scalar(select(Page).where(Page.slug == "test-page")) is None
 
 
-@pytest.mark.parametrize("url", ["/admin/pages/99999/edit", "/admin/pages/99999/history", "/admin/pages/99999/diff",
-                                 "/admin/pages/99999/preview", "/admin/pages/1/diff?old=1&new=50",
-                                 "/admin/pages/1/diff?old=x&new=y"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/pages/99999/edit",
+        "/admin/pages/99999/history",
+        "/admin/pages/99999/diff",
+        "/admin/pages/99999/preview",
+        "/admin/pages/1/diff?old=1&new=50",
+        "/admin/pages/1/diff?old=x&new=y",
+    ],
+)
 def test_unknown_pages_and_revisions_are_404(editor, url):
     assert editor.get(url).status_code == 404
 

@@ -1,4 +1,5 @@
 """QR posters: the A4 page, the QR code as PNG and SVG, the public address, and who may print which."""
+
 import re
 import xml.etree.ElementTree as ET  # noqa: S405 - parses our own SVG output, not untrusted input
 
@@ -88,15 +89,21 @@ def test_index_for_community_staff_has_only_their_community(client, auth):
     assert re.findall(r'href="/admin/posters/([a-z0-9-]+)"', page) == ["lianhu"]
 
 
-POSTER_PATHS = ["/admin/posters/", "/admin/posters/lianhu", "/admin/posters/lianhu.png", "/admin/posters/lianhu.svg",
-                "/admin/posters/taoyuan", "/admin/posters/taoyuan.svg", "/admin/posters/binhe",
-                "/admin/posters/binhe.png"]
+POSTER_PATHS = [
+    "/admin/posters/",
+    "/admin/posters/lianhu",
+    "/admin/posters/lianhu.png",
+    "/admin/posters/lianhu.svg",
+    "/admin/posters/taoyuan",
+    "/admin/posters/taoyuan.svg",
+    "/admin/posters/binhe",
+    "/admin/posters/binhe.png",
+]
 ALLOWED = {
     "admin": set(POSTER_PATHS),
     "district": set(POSTER_PATHS),
     "street": set(POSTER_PATHS) - {"/admin/posters/binhe", "/admin/posters/binhe.png"},
-    "community": {"/admin/posters/", "/admin/posters/lianhu", "/admin/posters/lianhu.png",
-                  "/admin/posters/lianhu.svg"},
+    "community": {"/admin/posters/", "/admin/posters/lianhu", "/admin/posters/lianhu.png", "/admin/posters/lianhu.svg"},
     "editor": set(),
 }
 
@@ -113,8 +120,13 @@ def test_unknown_community_is_404_and_anonymous_visitors_must_log_in(client, aut
         response = client.get(path)
         assert response.status_code == 302 and "/admin/login" in response.headers["Location"]
     auth.as_role("admin")
-    for path in ["/admin/posters/atlantis", "/admin/posters/atlantis.png", "/admin/posters/atlantis.svg",
-                 "/admin/posters/" + "x" * 300, "/admin/posters/lianhu.gif"]:
+    for path in [
+        "/admin/posters/atlantis",
+        "/admin/posters/atlantis.png",
+        "/admin/posters/atlantis.svg",
+        "/admin/posters/" + "x" * 300,
+        "/admin/posters/lianhu.gif",
+    ]:
         assert client.get(path).status_code == 404, path
 
 

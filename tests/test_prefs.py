@@ -1,4 +1,5 @@
 """Large text and high contrast: the header's toggles, the display cookie and the classes on <html>."""
+
 import re
 
 import pytest
@@ -95,8 +96,9 @@ def test_without_a_csrf_token_nothing_is_saved(client):
 
 def test_a_bad_value_is_refused_with_a_localised_page(client):
     html = client.get("/").text
-    response = client.post("/prefs", data={"csrf_token": csrf_token(html), "large": "huge"},
-                           headers={"Accept-Language": "en"})
+    response = client.post(
+        "/prefs", data={"csrf_token": csrf_token(html), "large": "huge"}, headers={"Accept-Language": "en"}
+    )
     assert response.status_code == 400
     assert "Something in the request was not right" in response.text
     assert client.get_cookie(prefs.COOKIE) is None

@@ -7,6 +7,7 @@ dashboards read the rollups instead, and a community's own pages read only that 
 rows (``SEARCH`` on the key), never the whole district's. SQLite runs this test in both CI stages:
 PostgreSQL's planner picks sequential scans on small test tables whatever the indexes are.
 """
+
 import re
 
 import pytest
@@ -48,8 +49,9 @@ def plans_app(tmp_path_factory):
 def _logged_in(app, username):
     client = app.test_client()
     page = client.get("/admin/login")
-    response = client.post("/admin/login", data={"username": username, "password": STAFF_PASSWORD,
-                                                 "csrf_token": csrf_token(page.text)})
+    response = client.post(
+        "/admin/login", data={"username": username, "password": STAFF_PASSWORD, "csrf_token": csrf_token(page.text)}
+    )
     assert response.status_code == 302, response.text
     return client
 
@@ -145,9 +147,15 @@ def test_a_community_page_over_some_days_reads_only_that_community(plans_app, qu
     range): only the community's counted attempts in range and their participants' other attempts are read."""
     client = _logged_in(plans_app, "plans-lianhu")
     statements = _selects(plans_app, client, f"/admin/dashboard/community/lianhu?{query}")
-    details = [(detail, " ".join(statement.split())[:160]) for statement, parameters in statements
-               for detail in _plan(plans_app, statement, parameters)]
+    details = [
+        (detail, " ".join(statement.split())[:160])
+        for statement, parameters in statements
+        for detail in _plan(plans_app, statement, parameters)
+    ]
     assert any("response" in detail for detail, _ in details), "the page read no response: nothing to check"
-    wide = [(detail, statement) for detail, statement in details
-            if WHOLE_VERSION.match(detail) or (SCAN.match(detail) and SCAN.match(detail).group(1) in BIG_TABLES)]
+    wide = [
+        (detail, statement)
+        for detail, statement in details
+        if WHOLE_VERSION.match(detail) or (SCAN.match(detail) and SCAN.match(detail).group(1) in BIG_TABLES)
+    ]
     assert not wide, wide

@@ -1,4 +1,5 @@
 """Residents' rate limits: keyed on a salted daily hash of the address, a localised 429, nothing stored."""
+
 import math
 import re
 from datetime import UTC, datetime
@@ -63,8 +64,9 @@ def test_stored_submissions_are_limited_per_client_with_a_chinese_429(app):
     assert _stored(app) == 2
     # "Back" from the last page is not a submission and still works.
     page = resident.client.get(f"/survey/section/{len(sections)}")
-    back = resident.client.post(f"/survey/section/{len(sections)}",
-                                data={"csrf_token": csrf_token(page.text), "back": "x"})
+    back = resident.client.post(
+        f"/survey/section/{len(sections)}", data={"csrf_token": csrf_token(page.text), "back": "x"}
+    )
     assert back.status_code == 302
 
 
@@ -140,18 +142,22 @@ def test_instant_check_answers_429_in_json(app, version):
 
 
 def test_limits_can_be_switched_off_for_load_tests(app):
-    app.config.update(RESIDENT_LIMITS_ENABLED=False, SUBMIT_LIMIT_PER_CLIENT="1 per hour",
-                      SURVEY_LIMIT_PER_CLIENT="1 per hour")
+    app.config.update(
+        RESIDENT_LIMITS_ENABLED=False, SUBMIT_LIMIT_PER_CLIENT="1 per hour", SURVEY_LIMIT_PER_CLIENT="1 per hour"
+    )
     resident = SurveyDriver(app, _resident(app, "192.0.2.40"))
     for _ in range(3):
         assert "/survey/result/" in resident.complete().location
 
 
-@pytest.mark.parametrize(("before", "after", "same"), [
-    ((2026, 11, 27, 15, 59), (2026, 11, 27, 16, 1), False),  # midnight in Beijing: a new day's key
-    ((2026, 11, 27, 16, 1), (2026, 11, 27, 23, 59), True),  # UTC midnight is 08:00 there: the same day
-    ((2026, 11, 27, 23, 59), (2026, 11, 28, 0, 1), True),
-])
+@pytest.mark.parametrize(
+    ("before", "after", "same"),
+    [
+        ((2026, 11, 27, 15, 59), (2026, 11, 27, 16, 1), False),  # midnight in Beijing: a new day's key
+        ((2026, 11, 27, 16, 1), (2026, 11, 27, 23, 59), True),  # UTC midnight is 08:00 there: the same day
+        ((2026, 11, 27, 23, 59), (2026, 11, 28, 0, 1), True),
+    ],
+)
 def test_the_key_changes_at_the_districts_midnight(app, monkeypatch, before, after, same):
     def key_at(moment):
         class Clock(datetime):
@@ -272,8 +278,16 @@ def test_with_rate_limiting_off_the_allowances_count_nothing(app):
     assert _stored(app) == 4
 
 
-@pytest.mark.parametrize("name", ["SUBMIT_LIMIT_PER_CLIENT", "SURVEY_LIMIT_PER_CLIENT", "CHECK_LIMIT_PER_CLIENT",
-                                  "LOGIN_LIMIT_PER_CLIENT", "LOGIN_LIMIT_PER_ACCOUNT"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "SUBMIT_LIMIT_PER_CLIENT",
+        "SURVEY_LIMIT_PER_CLIENT",
+        "CHECK_LIMIT_PER_CLIENT",
+        "LOGIN_LIMIT_PER_CLIENT",
+        "LOGIN_LIMIT_PER_ACCOUNT",
+    ],
+)
 def test_a_limit_the_limits_library_cannot_read_stops_the_start(monkeypatch, tmp_path, name):
     from survey import config
 

@@ -146,9 +146,15 @@ def login(client, username="community"):
 
 def change_password(client, page):
     """Post the password form of ``page`` (the account's own), changing it to a new secret."""
-    return client.post("/admin/password", data={
-        "current_password": STAFF_PASSWORD, "new_password": "a brand new secret", "confirm": "a brand new secret",
-        "csrf_token": csrf_token(page.text)})
+    return client.post(
+        "/admin/password",
+        data={
+            "current_password": STAFF_PASSWORD,
+            "new_password": "a brand new secret",
+            "confirm": "a brand new secret",
+            "csrf_token": csrf_token(page.text),
+        },
+    )
 
 
 def same_cookie(source, target):
@@ -259,11 +265,14 @@ def test_the_prepared_login_check_runs_on_a_generic_plan(postgres_app, auth, cli
     table = Response.__table__
     copied = [column.name for column in table.columns if column.name not in ("id", "public_id", "participant_hash")]
     with postgres_app.app_context():  # 50,000 more responses, as a district has before inspection day
-        db.session.execute(text(
-            f"INSERT INTO response (public_id, participant_hash, {', '.join(copied)}) "  # noqa: S608
-            f"SELECT md5('copy' || g), md5('resident' || g), {', '.join('r.' + name for name in copied)} "
-            "FROM response AS r CROSS JOIN generate_series(1, 50000) AS g "
-            "WHERE r.id = (SELECT min(id) FROM response WHERE is_counted)"))
+        db.session.execute(
+            text(
+                f"INSERT INTO response (public_id, participant_hash, {', '.join(copied)}) "  # noqa: S608
+                f"SELECT md5('copy' || g), md5('resident' || g), {', '.join('r.' + name for name in copied)} "
+                "FROM response AS r CROSS JOIN generate_series(1, 50000) AS g "
+                "WHERE r.id = (SELECT min(id) FROM response WHERE is_counted)"
+            )
+        )
         db.session.execute(text("ANALYZE response"))
         db.session.commit()
     auth.as_role("community")
@@ -273,9 +282,14 @@ def test_the_prepared_login_check_runs_on_a_generic_plan(postgres_app, auth, cli
         pool = db.engine.pool
         held = [db.engine.connect() for _ in range(pool.checkedin())]
         try:
-            plans = [row for connection in [*held, reads._kept.connection] for row in connection.exec_driver_sql(
-                "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements").all()
-                if is_login_check_with_stamp(" ".join(row.statement.split()))]
+            plans = [
+                row
+                for connection in [*held, reads._kept.connection]
+                for row in connection.exec_driver_sql(
+                    "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements"
+                ).all()
+                if is_login_check_with_stamp(" ".join(row.statement.split()))
+            ]
         finally:
             for connection in held:
                 connection.close()
@@ -543,8 +557,9 @@ def test_disposing_the_engine_closes_the_kept_connection(steady, auth, client):
     assert client.get(DASHBOARD).status_code == 200
 
 
-def test_a_kept_connection_the_server_closed_is_replaced_and_the_read_made_again(postgres_app, auth, client,
-                                                                               monkeypatch):
+def test_a_kept_connection_the_server_closed_is_replaced_and_the_read_made_again(
+    postgres_app, auth, client, monkeypatch
+):
     postgres_app.config["DATABASE_PING_AFTER_IDLE"] = 3600  # no ping first: the read itself must fail
     warned = []
     monkeypatch.setattr(reads.log, "warning", lambda message, *args: warned.append(message % args))

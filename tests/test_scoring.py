@@ -1,4 +1,5 @@
 """The scoring service, without HTTP: every item type, normalisation, opinions never scored."""
+
 import pytest
 
 from survey.questionnaire.scoring import InvalidAnswer, coerce, key_for, normalise, score
@@ -6,7 +7,8 @@ from survey.questionnaire.scoring import InvalidAnswer, coerce, key_for, normali
 
 def items_of(version, kind=None, question_type=None):
     return [
-        item for item in version.items
+        item
+        for item in version.items
         if (kind is None or item.kind == kind) and (question_type is None or item.question_type == question_type)
     ]
 

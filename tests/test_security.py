@@ -1,4 +1,5 @@
 """Headers, no inline script, secrets."""
+
 import re
 from pathlib import Path
 
@@ -64,8 +65,12 @@ def _assert_hardened(response):
 
 def test_every_kind_of_response_is_hardened(client, auth):
     responses = [
-        client.get("/static/css/site.css"), client.get("/healthz"), client.get("/api/v1/stats"),
-        client.get("/api/v1/openapi.json"), client.post("/survey/check", json={}), client.post("/survey/start"),
+        client.get("/static/css/site.css"),
+        client.get("/healthz"),
+        client.get("/api/v1/stats"),
+        client.get("/api/v1/openapi.json"),
+        client.post("/survey/check", json={}),
+        client.post("/survey/start"),
     ]
     auth.as_role("admin")
     responses += [client.get("/admin/"), client.get("/admin/dashboard/district"), client.get("/admin/staff")]
@@ -100,8 +105,12 @@ def _cookies_and_headers(app):
     client = app.test_client()
     page = client.get("/c/lianhu", base_url="https://localhost")
     # Over HTTPS, CSRF protection also wants a same-site Referer (which Referrer-Policy: same-origin sends).
-    started = client.post("/survey/start", base_url="https://localhost", headers={"Referer": "https://localhost/c/lianhu"},
-                          data={"community": "lianhu", "csrf_token": csrf_token(page.text)})
+    started = client.post(
+        "/survey/start",
+        base_url="https://localhost",
+        headers={"Referer": "https://localhost/c/lianhu"},
+        data={"community": "lianhu", "csrf_token": csrf_token(page.text)},
+    )
     assert started.status_code == 302
     return page.headers.getlist("Set-Cookie") + started.headers.getlist("Set-Cookie"), started
 

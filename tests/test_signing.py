@@ -1,4 +1,5 @@
 """Session cookies and CSRF tokens signed with kept serializers (survey.signing) stay what Flask makes."""
+
 import datetime
 import uuid
 
@@ -57,12 +58,15 @@ def test_a_cookie_signed_with_another_key_is_ignored(app, client):
     assert '<html lang="zh-Hans">' in client.get("/", headers={"Accept-Language": "zh-CN"}).text
 
 
-@pytest.mark.parametrize("value", [
-    {"lang": "en", "attempt": {"answers": {"3": [1, 2], "4": "不知道"}, "section": 2}},
-    {"_flashes": [("info", "Saved.")], "when": datetime.datetime(2026, 11, 27, 8, 30, tzinfo=datetime.UTC)},
-    {"m": Markup("<b>x</b>"), "b": b"\x00\x01", "u": uuid.UUID(int=7), "t": (1, "a")},
-    {" t": "a key that looks like a tag", "text": 'an answer typed as {" t": 1}'},
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"lang": "en", "attempt": {"answers": {"3": [1, 2], "4": "不知道"}, "section": 2}},
+        {"_flashes": [("info", "Saved.")], "when": datetime.datetime(2026, 11, 27, 8, 30, tzinfo=datetime.UTC)},
+        {"m": Markup("<b>x</b>"), "b": b"\x00\x01", "u": uuid.UUID(int=7), "t": (1, "a")},
+        {" t": "a key that looks like a tag", "text": 'an answer typed as {" t": 1}'},
+    ],
+)
 def test_the_session_serializer_reads_what_flask_writes(app, value):
     with app.app_context():
         written = TaggedJSONSerializer().dumps(value)
@@ -73,8 +77,7 @@ def test_the_app_signs_sessions_with_the_kept_serializer(app):
     assert isinstance(app.session_interface, SessionInterface)
     assert app.session_interface.get_signing_serializer(app) is app.session_interface.get_signing_serializer(app)
     app.secret_key = "another-secret-key-that-is-long-enough"
-    assert app.session_interface.get_signing_serializer(app).loads(
-        _stock_cookie(app, {"lang": "en"}))["lang"] == "en"
+    assert app.session_interface.get_signing_serializer(app).loads(_stock_cookie(app, {"lang": "en"}))["lang"] == "en"
 
 
 def test_the_csrf_token_is_flask_wtfs_own(app):
@@ -123,7 +126,6 @@ def test_functions_made_per_request_do_not_pile_up(app):
     for number in range(3000):
         app.ensure_sync(lambda number=number: number)
     assert len(app._sync_functions) <= app._SYNC_KEPT
-
 
 
 def test_every_method_flask_wtf_protects_is_still_checked_and_safe_ones_pass(app):

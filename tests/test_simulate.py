@@ -1,4 +1,5 @@
 """The synthetic residents of ``simulate-responses``: how they answer, and the forked maker of batches."""
+
 import random
 from collections import Counter
 
@@ -14,9 +15,15 @@ from tests.test_answer_storage import _check_recount_equals_rollups
 
 def _stored_rows():
     """What a run stored that does not depend on the clock or the random keys, in insertion order."""
-    return db.session.execute(select(Response.community_id, Response.attempt_number, Response.is_counted,
-                                     Response.knowledge_correct, Response.packed_answers)
-                              .order_by(Response.id)).all()
+    return db.session.execute(
+        select(
+            Response.community_id,
+            Response.attempt_number,
+            Response.is_counted,
+            Response.knowledge_correct,
+            Response.packed_answers,
+        ).order_by(Response.id)
+    ).all()
 
 
 def test_residents_answer_right_as_often_as_their_skill(ctx):

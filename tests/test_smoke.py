@@ -1,4 +1,5 @@
 """The site answers: home, health check, survey chooser."""
+
 import re
 
 

@@ -1,5 +1,6 @@
 """SQLite writers queue on a lock file beside the database (survey.database.one_writer): across processes,
 across threads, never through a descriptor a forked child inherited, and never left held."""
+
 import fcntl
 import os
 import subprocess
@@ -54,8 +55,11 @@ def free_in_another_descriptor(path):
 
 def test_a_submission_waits_for_another_processs_write_then_is_stored(sqlite_file, version, community):
     db.session.commit()
-    with subprocess.Popen([sys.executable, "-c", HOLD_IN_ANOTHER_PROCESS, lock_path(sqlite_file), "0.5"],
-                          stdout=subprocess.PIPE, text=True) as other:
+    with subprocess.Popen(
+        [sys.executable, "-c", HOLD_IN_ANOTHER_PROCESS, lock_path(sqlite_file), "0.5"],
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as other:
         assert other.stdout.readline().strip() == "held"
         response = submit(version, community, "queued")
         stored_at = time.time()
@@ -165,8 +169,9 @@ def test_every_few_hundred_writes_the_wal_is_copied_back_after_the_lock_is_let_g
     # SQLite's own checkpoint would run inside a commit, under the lock, holding every other writer.
     monkeypatch.setattr(database, "SQLITE_CHECKPOINT_EVERY_WRITES", 3)
     copied_with_lock_free = []
-    monkeypatch.setattr(database, "checkpoint",
-                        lambda engine: copied_with_lock_free.append(free_in_another_descriptor(sqlite_file)))
+    monkeypatch.setattr(
+        database, "checkpoint", lambda engine: copied_with_lock_free.append(free_in_another_descriptor(sqlite_file))
+    )
     monkeypatch.setattr(database._writers, "counts", {})
     for _ in range(8):  # the 3rd and the 6th write copy
         with database.one_writer(db.session.connection()):

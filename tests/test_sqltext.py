@@ -1,4 +1,5 @@
 """Written-out SQL (survey/sqltext.py): texts built once per database, values stored as SQLAlchemy stores them."""
+
 from datetime import date, datetime
 
 import pytest
@@ -7,8 +8,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from survey import sqltext
 
-TIMES = [datetime(2026, 11, 27, 1, 2, 3), datetime(2026, 11, 27, 23, 59, 59, 999999),
-         datetime(2024, 2, 29, 0, 0, 0, 45)]
+TIMES = [
+    datetime(2026, 11, 27, 1, 2, 3),
+    datetime(2026, 11, 27, 23, 59, 59, 999999),
+    datetime(2024, 2, 29, 0, 0, 0, 45),
+]
 DATES = [date(2026, 1, 2), date(2024, 2, 29)]
 
 

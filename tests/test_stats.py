@@ -1,4 +1,5 @@
 """The stats service equals a brute-force recount from raw answers, whatever the data (hypothesis)."""
+
 import math
 from collections import defaultdict
 from datetime import date
@@ -75,11 +76,18 @@ def recount(version, community_ids, min_count):
         first = [r for r in attempts if r.is_counted]
         if len(attempts) >= 2 and first and first[0].community_id in community_ids:
             latest = max(attempts, key=lambda r: r.id)
-            gains.append(latest.knowledge_correct / latest.knowledge_total
-                         - first[0].knowledge_correct / first[0].knowledge_total)
+            gains.append(
+                latest.knowledge_correct / latest.knowledge_total
+                - first[0].knowledge_correct / first[0].knowledge_total
+            )
     return {
-        "people": people, "knowledge": knowledge, "metrics": metrics, "per_item": per_item,
-        "average": sum(scores) / len(scores) if scores else None, "gains": gains, "assisted": assisted,
+        "people": people,
+        "knowledge": knowledge,
+        "metrics": metrics,
+        "per_item": per_item,
+        "average": sum(scores) / len(scores) if scores else None,
+        "gains": gains,
+        "assisted": assisted,
     }
 
 
@@ -119,8 +127,14 @@ def test_stats_equal_a_brute_force_recount(ctx, version, attempts, min_count):
     communities = db.session.scalars(select(Community).order_by(Community.id)).all()[:4]
     for community_index, participant, pattern, assisted in attempts:
         # A participant's retakes stay in the community of the first attempt, as on a real phone.
-        services.submit(version, communities[community_index].id, services.participant_hash(f"p{participant}"),
-                        services.new_public_id(), raw_answers(version, pattern), assisted=assisted)
+        services.submit(
+            version,
+            communities[community_index].id,
+            services.participant_hash(f"p{participant}"),
+            services.new_public_id(),
+            raw_answers(version, pattern),
+            assisted=assisted,
+        )
     everyone = {c.id for c in db.session.scalars(select(Community))}
     units = []
     # Both paths: the rollups (no date range) and the raw aggregates (a range that covers everything).
@@ -132,8 +146,11 @@ def test_stats_equal_a_brute_force_recount(ctx, version, attempts, min_count):
         assert stats.participants == people
         assert stats.assisted == expected["assisted"]
         assert_rate(stats.knowledge_awareness, *expected["knowledge"], people, min_count)
-        for name, attribute in [("awareness", "campaign_awareness"), ("support", "support"),
-                                ("satisfaction", "satisfaction")]:
+        for name, attribute in [
+            ("awareness", "campaign_awareness"),
+            ("support", "support"),
+            ("satisfaction", "satisfaction"),
+        ]:
             assert_rate(getattr(stats, attribute), *expected["metrics"][name], people, min_count)
         for item, rate in stats.questions:
             correct, answered = expected["per_item"][item.id]
@@ -153,18 +170,31 @@ def test_stats_equal_a_brute_force_recount(ctx, version, attempts, min_count):
 def test_rollups_can_be_rebuilt_from_raw_answers(ctx, version, runner):
     communities = db.session.scalars(select(Community).order_by(Community.id)).all()
     for number in range(12):
-        services.submit(version, communities[number % 3].id, services.participant_hash(f"r{number % 8}"),
-                        services.new_public_id(), raw_answers(version, [number % 2 == 0, True]),
-                        assisted=number % 3 == 1)
+        services.submit(
+            version,
+            communities[number % 3].id,
+            services.participant_hash(f"r{number % 8}"),
+            services.new_public_id(),
+            raw_answers(version, [number % 2 == 0, True]),
+            assisted=number % 3 == 1,
+        )
     before = scope_stats(version.id)
     from survey.stats.rollup import rebuild
 
     rebuild()
     after = scope_stats(version.id)
+
     def figures(result):
         units = [result.district] + [stats for _, stats in result.communities]
-        return [(stats.participants, stats.assisted, [(rate.value, rate.n) for _, rate in stats.rate_fields()],
-                 [(item.id, rate.value, rate.n) for item, rate in stats.questions]) for stats in units]
+        return [
+            (
+                stats.participants,
+                stats.assisted,
+                [(rate.value, rate.n) for _, rate in stats.rate_fields()],
+                [(item.id, rate.value, rate.n) for item, rate in stats.questions],
+            )
+            for stats in units
+        ]
 
     assert _close(figures(after), figures(before))
     # Counted attempts 1, 4 and 7 (all in community 1) were assisted; 10 was assisted but is a retake.

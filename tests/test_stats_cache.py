@@ -1,4 +1,5 @@
 """The stats cache: dashboards and the API are served from it, yet always fresh, scoped and bounded."""
+
 import re
 
 import pytest
@@ -33,7 +34,7 @@ def entries(app):
 def inner(page):
     """A dashboard without its shell (the shell holds flashed messages and the forms' CSRF tokens)."""
     text = page.text if hasattr(page, "text") else page
-    return text[text.index('<header class="dash-head">'):text.index("</main>")]
+    return text[text.index('<header class="dash-head">') : text.index("</main>")]
 
 
 def page_participants(page):
@@ -78,8 +79,10 @@ def test_a_new_response_shows_on_the_very_next_request(answered, auth, client, r
     assert page_participants(client.get(COMMUNITY_PAGE, headers=EN)) == 5
     assert ranked_participants(client.get("/admin/dashboard/district", headers=EN), "Lianhu") == 5
     secret = _token(runner)
-    assert client.get(COMMUNITY_API, headers={"Authorization": f"Bearer {secret}"}).get_json()[
-        "community"]["participants"] == 5
+    assert (
+        client.get(COMMUNITY_API, headers={"Authorization": f"Bearer {secret}"}).get_json()["community"]["participants"]
+        == 5
+    )
 
     SurveyDriver(answered, answered.test_client()).complete("lianhu")
 
@@ -121,8 +124,10 @@ def test_an_audited_change_from_another_process_shows_at_once(answered, auth, cl
     community_id = lianhu_id(answered)
     generation = cache._generation
     outside_write(answered, update(Community).where(Community.id == community_id).values(target_population=4321))
-    outside_write(answered, insert(AuditEntry).values(action="community.update", target_type="community",
-                                                      target_id=str(community_id)))
+    outside_write(
+        answered,
+        insert(AuditEntry).values(action="community.update", target_type="community", target_id=str(community_id)),
+    )
     assert cache._generation == generation  # nothing told this process
     assert client.get(COMMUNITY_API, headers=EN).get_json()["community"]["population"] == 4321
     assert "4,321" in client.get(COMMUNITY_PAGE, headers=EN).text
@@ -134,8 +139,7 @@ def test_an_unaudited_change_elsewhere_shows_within_the_max_age(answered, auth, 
     clock = [1000.0]
     monkeypatch.setattr(cache.time, "monotonic", lambda: clock[0])
     assert client.get(COMMUNITY_API, headers=EN).get_json()["community"]["population"] != 4321
-    outside_write(answered, update(Community).where(Community.id == lianhu_id(answered))
-                  .values(target_population=4321))
+    outside_write(answered, update(Community).where(Community.id == lianhu_id(answered)).values(target_population=4321))
     clock[0] += cache.MAX_AGE / 2
     assert client.get(COMMUNITY_API, headers=EN).get_json()["community"]["population"] != 4321  # still cached
     clock[0] += cache.MAX_AGE
@@ -144,8 +148,12 @@ def test_an_unaudited_change_elsewhere_shows_within_the_max_age(answered, auth, 
 
 def test_stats_rebuild_shows_at_once_in_this_process(answered, auth, client, runner):
     auth.as_role("district")
-    outside_write(answered, update(StatsDay).where(StatsDay.community_id == lianhu_id(answered))
-                  .values(participants=StatsDay.participants + 100))  # a broken rollup, nothing told
+    outside_write(
+        answered,
+        update(StatsDay)
+        .where(StatsDay.community_id == lianhu_id(answered))
+        .values(participants=StatsDay.participants + 100),
+    )  # a broken rollup, nothing told
     assert page_participants(client.get(COMMUNITY_PAGE, headers=EN)) == 105
     assert runner.invoke(args=["stats", "rebuild"]).exit_code == 0
     assert page_participants(client.get(COMMUNITY_PAGE, headers=EN)) == 5
@@ -168,8 +176,9 @@ def test_languages_filters_and_sorting_are_kept_apart(answered, auth, client):
 
     api_en = client.get(COMMUNITY_API + "?lang=en").get_json()
     api_zh = client.get(COMMUNITY_API + "?lang=zh").get_json()
-    assert api_en["lang"] == "en" and api_zh["lang"] == "zh" and api_en["community"]["name"] != api_zh[
-        "community"]["name"]
+    assert (
+        api_en["lang"] == "en" and api_zh["lang"] == "zh" and api_en["community"]["name"] != api_zh["community"]["name"]
+    )
 
 
 def logged_in(app, make_staff, role, username=None):
@@ -178,8 +187,10 @@ def logged_in(app, make_staff, role, username=None):
     make_staff(role, username)
     client = app.test_client()
     login = client.get("/admin/login")
-    response = client.post("/admin/login", data={"username": username or role, "password": "correct horse battery",
-                                                 "csrf_token": csrf_token(login.text)})
+    response = client.post(
+        "/admin/login",
+        data={"username": username or role, "password": "correct horse battery", "csrf_token": csrf_token(login.text)},
+    )
     assert response.status_code == 302
     return client
 
@@ -195,8 +206,10 @@ def test_viewers_of_different_roles_never_share_a_page(answered, make_staff):
 def test_cached_pages_carry_each_users_own_csrf_token_and_name(answered, make_staff):
     first = logged_in(answered, make_staff, "district", "first-district")
     second = logged_in(answered, make_staff, "district", "second-district")
-    pages = {name: client.get(COMMUNITY_PAGE, headers=EN).text
-             for name, client in (("first-district", first), ("second-district", second))}
+    pages = {
+        name: client.get(COMMUNITY_PAGE, headers=EN).text
+        for name, client in (("first-district", first), ("second-district", second))
+    }
     assert len(entries(answered)) >= 1 and inner(pages["first-district"]) == inner(pages["second-district"])
     assert csrf_token(pages["first-district"]) != csrf_token(pages["second-district"])
     assert "first-district" in pages["first-district"] and "first-district" not in pages["second-district"]
@@ -205,14 +218,17 @@ def test_cached_pages_carry_each_users_own_csrf_token_and_name(answered, make_st
             assert "csrf" not in str(value)
 
 
-@pytest.mark.parametrize(("role", "path"), [
-    ("community", "/admin/dashboard/community/binhe"),
-    ("community", "/admin/dashboard/district"),
-    ("street", "/admin/dashboard/community/binhe"),
-    ("street", "/admin/dashboard/street/s-jiangbin"),
-    ("community", "/api/v1/communities/binhe/stats"),
-    ("street", "/api/v1/communities/binhe/stats"),
-])
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        ("community", "/admin/dashboard/community/binhe"),
+        ("community", "/admin/dashboard/district"),
+        ("street", "/admin/dashboard/community/binhe"),
+        ("street", "/admin/dashboard/street/s-jiangbin"),
+        ("community", "/api/v1/communities/binhe/stats"),
+        ("street", "/api/v1/communities/binhe/stats"),
+    ],
+)
 def test_out_of_scope_requests_are_refused_even_when_cached(answered, make_staff, role, path):
     district, other = logged_in(answered, make_staff, "district"), logged_in(answered, make_staff, role)
     assert district.get(path, headers=EN).status_code == 200  # now in the cache
@@ -282,8 +298,11 @@ def _figures(result):
     """Every number of a ScopeStats, comparable across reads."""
     from survey.api.serialise import stats_json
 
-    return ([(unit.code, stats_json(stats)) for unit, stats in result.communities],
-            [(unit.code, stats_json(stats)) for unit, stats in result.streets], stats_json(result.district))
+    return (
+        [(unit.code, stats_json(stats)) for unit, stats in result.communities],
+        [(unit.code, stats_json(stats)) for unit, stats in result.streets],
+        stats_json(result.district),
+    )
 
 
 def knowledge_item_ids(app):
@@ -301,8 +320,7 @@ def test_rollups_brought_up_to_date_equal_a_full_read(answered, monkeypatch):
 
     full_reads = []
     read = services._read_rollups
-    monkeypatch.setattr(services, "_read_rollups", lambda version_id: full_reads.append(version_id) or read(
-        version_id))
+    monkeypatch.setattr(services, "_read_rollups", lambda version_id: full_reads.append(version_id) or read(version_id))
     resident = SurveyDriver(answered, answered.test_client())
     resident.complete("lianhu")
     with answered.app_context():
@@ -331,8 +349,7 @@ def test_any_other_change_reads_the_rollups_in_full(answered, monkeypatch, runne
 
     full_reads = []
     read = services._read_rollups
-    monkeypatch.setattr(services, "_read_rollups", lambda version_id: full_reads.append(version_id) or read(
-        version_id))
+    monkeypatch.setattr(services, "_read_rollups", lambda version_id: full_reads.append(version_id) or read(version_id))
     with answered.app_context():
         version_id = current_version().id
         services.scope_stats(version_id)

@@ -1,5 +1,6 @@
 """Learning gain over some days or some communities: the first attempt decides where and when it counts, the
 latest attempt (whenever it was) what was learnt."""
+
 from datetime import datetime, timedelta
 
 from sqlalchemy import update
@@ -13,8 +14,13 @@ from .test_stats import raw_answers
 
 
 def _attempt(version, community, participant, pattern, when):
-    response = services.submit(version, community.id, services.participant_hash(participant),
-                               services.new_public_id(), raw_answers(version, pattern))
+    response = services.submit(
+        version,
+        community.id,
+        services.participant_hash(participant),
+        services.new_public_id(),
+        raw_answers(version, pattern),
+    )
     db.session.execute(update(Response).where(Response.id == response.id).values(submitted_at=when))
     db.session.commit()
     return response
@@ -31,8 +37,11 @@ def test_gain_counts_on_the_first_attempts_day_and_community(version, community)
 
     def gain(**window):
         counts = raw_counts(version.id, **window)
-        return {community_id: (c.gain_participants, round(c.gain_sum, 9)) for community_id, c in counts.items()
-                if c.gain_participants}
+        return {
+            community_id: (c.gain_participants, round(c.gain_sum, 9))
+            for community_id, c in counts.items()
+            if c.gain_participants
+        }
 
     ana = round(latest.knowledge_correct / latest.knowledge_total - first.knowledge_correct / first.knowledge_total, 9)
     assert ana > 0

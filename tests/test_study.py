@@ -1,4 +1,5 @@
 """The study page (应知应会): knowledge items with answers, explanations and pages, in each language, printable."""
+
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -68,11 +69,14 @@ def test_study_page_follows_the_published_version(client, app):
         draft = bank.open_draft()
         item = next(item for item in draft.items if item.is_knowledge and item.question_type == "single")
         content = bank.ItemContent(
-            kind="knowledge", question_type="single",
+            kind="knowledge",
+            question_type="single",
             texts={"zh": "新版本的问题？", "en": "A question of the new version?"},
             explanations={"zh": "因为如此。", "en": "Because it is so."},
-            options=[bank.OptionContent({"zh": "对的答案", "en": "The right one"}, is_correct=True),
-                     bank.OptionContent({"zh": "错的答案", "en": "The wrong one"})],
+            options=[
+                bank.OptionContent({"zh": "对的答案", "en": "The right one"}, is_correct=True),
+                bank.OptionContent({"zh": "错的答案", "en": "The wrong one"}),
+            ],
         )
         bank.update_item(item, content)
         before = main_part(client.get("/study", headers=EN).text)
@@ -86,8 +90,10 @@ def test_study_page_without_a_published_version(client, app):
     with app.app_context():
         db.session.execute(update(QuestionnaireVersion).values(status="retired"))
         db.session.commit()
-        assert db.session.scalars(select(QuestionnaireVersion).where(QuestionnaireVersion.status == "published")) \
-            .first() is None
+        assert (
+            db.session.scalars(select(QuestionnaireVersion).where(QuestionnaireVersion.status == "published")).first()
+            is None
+        )
     page = client.get("/study", headers=EN)
     assert page.status_code == 200
     assert "The questions are being prepared" in page.text

@@ -1,4 +1,5 @@
 """Saving submissions: counted once, practice retakes, idempotency, frozen versions — without HTTP."""
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -33,8 +34,11 @@ def count(model, *where):
 
 def submit(version, community, participant="p1", public_id=None, raw=None):
     return services.submit(
-        version, community.id, services.participant_hash(participant),
-        public_id or services.new_public_id(), raw if raw is not None else all_right(version),
+        version,
+        community.id,
+        services.participant_hash(participant),
+        public_id or services.new_public_id(),
+        raw if raw is not None else all_right(version),
     )
 
 
@@ -121,8 +125,16 @@ def test_a_tampered_option_is_refused_and_nothing_is_written(version, community)
 def test_the_database_refuses_two_counted_attempts_for_one_participant(version, community):
     digest = services.participant_hash("carol")
     for public_id in ("a" * 32, "b" * 32):
-        db.session.add(Response(public_id=public_id, version_id=version.id, community_id=community.id,
-                                participant_hash=digest, attempt_number=1, is_counted=True))
+        db.session.add(
+            Response(
+                public_id=public_id,
+                version_id=version.id,
+                community_id=community.id,
+                participant_hash=digest,
+                attempt_number=1,
+                is_counted=True,
+            )
+        )
         if public_id == "a" * 32:
             db.session.commit()
     with pytest.raises(IntegrityError):

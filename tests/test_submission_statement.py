@@ -1,5 +1,6 @@
 """How a submission reaches the database: one statement on PostgreSQL, the write watcher reading it, and
 SQLite's commit level."""
+
 import re
 import sqlite3
 
@@ -44,8 +45,13 @@ def statements(ctx):
 
 
 def _submit(version, community, participant, public_id=None):
-    return services.submit(version, community.id, services.participant_hash(participant),
-                           public_id or services.new_public_id(), all_right(version))
+    return services.submit(
+        version,
+        community.id,
+        services.participant_hash(participant),
+        public_id or services.new_public_id(),
+        all_right(version),
+    )
 
 
 def _recount_equals_rollups(version_id):
@@ -73,8 +79,7 @@ def test_a_first_attempt_is_one_statement_outside_any_transaction(postgres, vers
     _recount_equals_rollups(version.id)
 
 
-def test_a_first_attempt_goes_on_the_kept_connection_and_survives_losing_it(postgres, version, community,
-                                                                          monkeypatch):
+def test_a_first_attempt_goes_on_the_kept_connection_and_survives_losing_it(postgres, version, community, monkeypatch):
     from sqlalchemy import create_engine
 
     _submit(version, community, "opens-the-kept-connection")
@@ -144,8 +149,10 @@ def test_the_write_watcher_reads_a_with_statement():
     connection = Connection()
     writes._note_write(connection, None, "WITH x AS (SELECT 1) SELECT * FROM x", None, None, False)
     assert writes.written(connection) == set()
-    sql = ('WITH s AS (INSERT INTO response (id) SELECT 1 RETURNING id), d AS (INSERT INTO "stats_day" (a) '
-           "SELECT 1 FROM s ON CONFLICT (a) DO UPDATE SET a = stats_day.a + excluded.a) SELECT 1")
+    sql = (
+        'WITH s AS (INSERT INTO response (id) SELECT 1 RETURNING id), d AS (INSERT INTO "stats_day" (a) '
+        "SELECT 1 FROM s ON CONFLICT (a) DO UPDATE SET a = stats_day.a + excluded.a) SELECT 1"
+    )
     writes._note_write(connection, None, sql, None, None, False)
     assert writes.written(connection) == {("response", True), ("stats_day", True)}
     writes._note_write(connection, None, "WITH s AS (UPDATE community SET name = 'x') SELECT 1", None, None, False)

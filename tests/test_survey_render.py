@@ -4,6 +4,7 @@ The questions are rendered once per part and language and filled in per request,
 around them (survey.questionnaire.render); these tests render the same pages with the caches switched
 off — WTForms and the macro for every question, Jinja for the page — and compare the text.
 """
+
 import random
 import re
 
@@ -136,8 +137,9 @@ def test_errors_still_come_from_the_form(survey, client, app):
     survey.start()
     client.get("/survey/section/1")  # fills the caches
     page = client.get("/survey/section/1", headers=LANGUAGES["en"])
-    response = client.post("/survey/section/1", data={"csrf_token": csrf_token(page.text), "forward": "x"},
-                           headers=LANGUAGES["en"])
+    response = client.post(
+        "/survey/section/1", data={"csrf_token": csrf_token(page.text), "forward": "x"}, headers=LANGUAGES["en"]
+    )
     assert response.status_code == 422
     assert 'class="error-summary"' in response.text and 'aria-invalid="true"' in response.text
     assert "Please answer this question." in response.text
@@ -153,15 +155,18 @@ def test_the_page_cache_leaves_out_flashes_and_query_strings(survey, client, app
     assert "A one-off message" not in client.get("/survey/section/1").text
     page = client.get("/survey/section/1?from=poster")
     assert 'id="display-next" name="next" type="hidden" value="/survey/section/1?from=poster"' in page.text
-    assert 'id="display-next" name="next" type="hidden" value="/survey/section/1"' in client.get(
-        "/survey/section/1").text
+    assert (
+        'id="display-next" name="next" type="hidden" value="/survey/section/1"' in client.get("/survey/section/1").text
+    )
 
 
 def test_display_form_fields_are_the_forms_own_markup(app):
     with app.test_request_context("/survey/section/1?a=<b>"):
         form = DisplayForm(formdata=None)
-        expected = (f'{form.csrf_token(id="display-csrf-token")}\n'
-                    f'        {form.next(id="display-next", value="/survey/section/1?a=<b>")}')
+        expected = (
+            f"{form.csrf_token(id='display-csrf-token')}\n"
+            f"        {form.next(id='display-next', value='/survey/section/1?a=<b>')}"
+        )
         assert str(hidden_fields("/survey/section/1?a=<b>")) == expected
 
 

@@ -3,6 +3,7 @@
 A change made in this process is seen at once; one made elsewhere (another worker, another machine)
 within ``snapshots.MAX_AGE`` seconds; a warm survey page makes no query at all.
 """
+
 import re
 
 from sqlalchemy import event, select, text
@@ -19,7 +20,7 @@ EN = {"Accept-Language": "en-US,en;q=0.9"}
 
 
 def _site_name(client):
-    return re.search(r'<span>([^<]*)</span>\s*</a>', client.get("/survey/section/1", headers=EN).text).group(1)
+    return re.search(r"<span>([^<]*)</span>\s*</a>", client.get("/survey/section/1", headers=EN).text).group(1)
 
 
 def test_a_warm_survey_page_makes_no_query(survey, client, app):

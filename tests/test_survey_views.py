@@ -1,4 +1,5 @@
 """The resident journey through the test client, CSRF protection on."""
+
 import re
 
 from sqlalchemy import func, select
@@ -208,8 +209,9 @@ def test_opinion_items_cannot_be_checked(client, app):
     with app.app_context():
         opinion = next(item for item in current_version().items if item.kind == "opinion")
         option_id = opinion.options[0].id
-    response = client.post("/survey/check", json={"item": opinion.id, "answer": option_id},
-                           headers={"X-CSRFToken": token})
+    response = client.post(
+        "/survey/check", json={"item": opinion.id, "answer": option_id}, headers={"X-CSRFToken": token}
+    )
     assert response.status_code == 404
 
 
@@ -228,8 +230,7 @@ def test_chooser_starts_on_the_placeholder_and_requires_a_community(client):
     page = client.get("/survey/", headers=EN)
     first_option = re.search(r"<option[^>]*>", page.text.split('name="community"')[1]).group(0)
     assert 'value=""' in first_option  # the browser shows "Choose…", not a community chosen for the resident
-    response = client.post("/survey/start", headers=EN,
-                           data={"community": "", "csrf_token": csrf_token(page.text)})
+    response = client.post("/survey/start", headers=EN, data={"community": "", "csrf_token": csrf_token(page.text)})
     assert response.status_code == 422
     assert "Please choose your community." in response.text
     assert client.get("/survey/section/1").status_code == 302

@@ -1,4 +1,5 @@
 """Forms of the administrators' pages: campaign settings and staff accounts."""
+
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -12,8 +13,9 @@ class CampaignForm(FlaskForm):
 
     site_name_zh = StringField(_l("Site name (Chinese)"), validators=[InputRequired(), Length(max=120)])
     site_name_en = StringField(_l("Site name (English)"), validators=[InputRequired(), Length(max=120)])
-    inspection_date = DateField(_l("Inspection day"), validators=[Optional()],
-                                description=_l("The home page counts down to this day."))
+    inspection_date = DateField(
+        _l("Inspection day"), validators=[Optional()], description=_l("The home page counts down to this day.")
+    )
     default_target_share = IntegerField(
         _l("Default participation target (%)"),
         validators=[InputRequired(), NumberRange(min=1, max=100, message=_l("Enter a whole number from 1 to 100."))],
@@ -41,11 +43,16 @@ class StaffForm(FlaskForm):
 
     username = StringField(
         _l("Username"),
-        validators=[InputRequired(), Regexp(r"^[A-Za-z0-9_.-]{3,64}$",
-                                            message=_l("3–64 letters, digits, dots, dashes or underscores."))],
+        validators=[
+            InputRequired(),
+            Regexp(r"^[A-Za-z0-9_.-]{3,64}$", message=_l("3–64 letters, digits, dots, dashes or underscores.")),
+        ],
     )
-    role = SelectField(_l("Role"), choices=[SelectChoice(code, label) for code, label in ROLE_LABELS.items()],
-                       validators=[InputRequired()])
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice(code, label) for code, label in ROLE_LABELS.items()],
+        validators=[InputRequired()],
+    )
     street = SelectField(_l("Street (street staff only)"), validators=[Optional()], validate_choice=False)
     community = SelectField(_l("Community (community staff only)"), validators=[Optional()], validate_choice=False)
     password = PasswordField(

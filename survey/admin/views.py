@@ -1,4 +1,5 @@
 """Staff home, campaign settings, staff accounts and the audit log."""
+
 from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -33,13 +34,15 @@ def index():
 def settings():
     """Campaign settings: site name, inspection day, default target, minimum count."""
     campaign = get_campaign()
-    form = CampaignForm(data={
-        "site_name_zh": campaign.tr("site_name", "zh"),
-        "site_name_en": campaign.tr("site_name", "en"),
-        "inspection_date": campaign.inspection_date,
-        "default_target_share": round((campaign.default_target_share or 0.2) * 100),
-        "min_count": campaign.min_count or 5,
-    })
+    form = CampaignForm(
+        data={
+            "site_name_zh": campaign.tr("site_name", "zh"),
+            "site_name_en": campaign.tr("site_name", "en"),
+            "inspection_date": campaign.inspection_date,
+            "default_target_share": round((campaign.default_target_share or 0.2) * 100),
+            "min_count": campaign.min_count or 5,
+        }
+    )
     if form.validate_on_submit():
         update_campaign(
             {"zh": form.site_name_zh.data.strip(), "en": form.site_name_en.data.strip()},
@@ -64,9 +67,14 @@ def _staff_form():
 
 # Which form field an AccountError code belongs to.
 ACCOUNT_ERROR_FIELDS = {
-    "bad_username": "username", "username_taken": "username", "unknown_street": "street",
-    "unknown_community": "community", "street_only_for_street_role": "street",
-    "community_only_for_community_role": "community", "too_short": "password", "too_long": "password",
+    "bad_username": "username",
+    "username_taken": "username",
+    "unknown_street": "street",
+    "unknown_community": "community",
+    "street_only_for_street_role": "street",
+    "community_only_for_community_role": "community",
+    "too_short": "password",
+    "too_long": "password",
     "bad_role": "role",
 }
 
@@ -94,8 +102,11 @@ def staff():
     if form.validate_on_submit():
         try:
             created = accounts.create_staff(
-                form.username.data.strip(), form.password.data, form.role.data,
-                street_code=form.street.data or None, community_code=form.community.data or None,
+                form.username.data.strip(),
+                form.password.data,
+                form.role.data,
+                street_code=form.street.data or None,
+                community_code=form.community.data or None,
                 actor=current_user,
             )
         except accounts.AccountError as error:
@@ -106,8 +117,9 @@ def staff():
             flash(_("Account %(name)s created.", name=created.username), "info")
             return redirect(url_for(".staff"))
     members = db.session.scalars(select(StaffUser).order_by(StaffUser.role, StaffUser.username)).all()
-    return render_template("admin/staff.html", form=form, members=members, role_labels=ROLE_LABELS,
-                           toggle_form=ConfirmForm()), 422 if form.errors else 200
+    return render_template(
+        "admin/staff.html", form=form, members=members, role_labels=ROLE_LABELS, toggle_form=ConfirmForm()
+    ), 422 if form.errors else 200
 
 
 @bp.post("/staff/<int:staff_id>/active")
@@ -125,14 +137,20 @@ def toggle_staff(staff_id):
         return redirect(url_for(".staff"))
     member.is_active = not member.is_active
     if not member.is_active:
-        for login in db.session.scalars(select(StaffSession).where(StaffSession.staff_id == member.id,
-                                                                    StaffSession.ended_at.is_(None))):
+        for login in db.session.scalars(
+            select(StaffSession).where(StaffSession.staff_id == member.id, StaffSession.ended_at.is_(None))
+        ):
             login.ended_at = utcnow()
-    audit.record("staff.enable" if member.is_active else "staff.disable", "staff", member.id,
-                 {"username": member.username})
+    audit.record(
+        "staff.enable" if member.is_active else "staff.disable", "staff", member.id, {"username": member.username}
+    )
     db.session.commit()
-    flash(_("Account %(name)s enabled.", name=member.username) if member.is_active
-          else _("Account %(name)s disabled.", name=member.username), "info")
+    flash(
+        _("Account %(name)s enabled.", name=member.username)
+        if member.is_active
+        else _("Account %(name)s disabled.", name=member.username),
+        "info",
+    )
     return redirect(url_for(".staff"))
 
 
@@ -166,6 +184,11 @@ def audit_log():
     entries = db.session.scalars(query.limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
     actions = db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).all()
     return render_template(
-        "admin/audit.html", entries=entries, total=total, page=page, page_size=AUDIT_PAGE_SIZE, actions=actions,
+        "admin/audit.html",
+        entries=entries,
+        total=total,
+        page=page,
+        page_size=AUDIT_PAGE_SIZE,
+        actions=actions,
         filters={"action": action, "staff": username, "since": since or "", "until": until or ""},
     )

@@ -1,4 +1,5 @@
 """``flask --app app create-token | revoke-token``: API tokens are made and revoked on the server."""
+
 import click
 from flask.cli import with_appcontext
 
@@ -26,8 +27,9 @@ def create_token_command(username, name):
     except TokenError as error:
         db.session.rollback()
         raise click.UsageError(TOKEN_ERROR_TEXT[str(error)]) from error
-    click.echo(f"Token {token.name!r} for {username}. Copy it now; it is not stored and cannot be shown again:",
-               err=True)
+    click.echo(
+        f"Token {token.name!r} for {username}. Copy it now; it is not stored and cannot be shown again:", err=True
+    )
     click.echo(secret)
 
 

@@ -1,4 +1,5 @@
 """The token page's one form: a CSRF-protected revoke button."""
+
 from flask_wtf import FlaskForm
 from wtforms import SubmitField
 

@@ -1,4 +1,5 @@
 """Query parameters shared by the API and the exports: questionnaire version, date range, language."""
+
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -53,8 +54,11 @@ def find_version(number):
         if not (number.isascii() and number.isdigit()) or len(number) > 9:
             raise BadParameter(_("version must be a questionnaire version number."))
         number = int(number)
-    version = db.session.scalar(select(QuestionnaireVersion).where(
-        QuestionnaireVersion.number == number, QuestionnaireVersion.status != "draft"))
+    version = db.session.scalar(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.number == number, QuestionnaireVersion.status != "draft"
+        )
+    )
     if version is None:
         raise UnknownVersion()
     return version

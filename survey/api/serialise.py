@@ -3,8 +3,7 @@
 
 def question_json(number, item, rate):
     """One knowledge question: item id, its position in the questionnaire, its text and its correct rate."""
-    return {"item_id": item.id, "number": number, "position": item.position, "text": item.text,
-            "rate": rate.as_dict()}
+    return {"item_id": item.id, "number": number, "position": item.position, "text": item.text, "rate": rate.as_dict()}
 
 
 def stats_json(stats):
@@ -16,15 +15,20 @@ def stats_json(stats):
         "target": stats.target,
         "target_progress": stats.target_progress,
         "rates": {name: rate.as_dict() for name, rate in stats.rate_fields()},
-        "questions": [question_json(number, item, rate)
-                      for number, (item, rate) in enumerate(stats.questions, start=1)],
+        "questions": [
+            question_json(number, item, rate) for number, (item, rate) in enumerate(stats.questions, start=1)
+        ],
     }
 
 
 def community_json(community, stats):
     """A community with its code, name, street and every metric."""
-    return {"code": community.code, "name": community.name,
-            "street": {"code": community.street.code, "name": community.street.name}, **stats_json(stats)}
+    return {
+        "code": community.code,
+        "name": community.name,
+        "street": {"code": community.street.code, "name": community.street.name},
+        **stats_json(stats),
+    }
 
 
 def street_json(street, stats):
@@ -55,8 +59,8 @@ def scope_json(filters, result, lang):
 
 def single_json(filters, result, lang):
     """``GET /communities/<code>/stats``: one community, with its street and the district to compare."""
-    (community, stats), = result.communities
-    (street, street_stats), = result.streets
+    ((community, stats),) = result.communities
+    ((street, street_stats),) = result.streets
     return {
         **meta_json(filters, result, lang),
         "community": community_json(community, stats),

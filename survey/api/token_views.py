@@ -1,4 +1,5 @@
 """The staff page listing one's own API tokens, where they can be revoked."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -30,6 +31,7 @@ def revoke(token_id):
     if token is None or token.staff_id != current_user.id:
         abort(404)
     if tokens.revoke([token], actor=current_user):
-        flash(_("Token “%(name)s” revoked. Programs using it can no longer read the statistics.", name=token.name),
-              "info")
+        flash(
+            _("Token “%(name)s” revoked. Programs using it can no longer read the statistics.", name=token.name), "info"
+        )
     return redirect(url_for(".index"))

@@ -1,4 +1,5 @@
 """API tokens: made on the server, shown once, stored as a SHA-256 hash, revoked by their owner."""
+
 import hashlib
 import re
 import secrets
@@ -70,8 +71,7 @@ def revoke(tokens, actor=None):
     for token in tokens:
         if token.revoked_at is None:
             token.revoked_at = now
-            audit.record("api_token.revoke", "api_token", token.id, {"name": token.name},
-                         staff=actor or token.staff)
+            audit.record("api_token.revoke", "api_token", token.id, {"name": token.name}, staff=actor or token.staff)
             count += 1
     db.session.commit()
     return count
@@ -96,12 +96,18 @@ def own_tokens(staff_id):
 # Built once; run for every API request: the token and its staff member in one row, with the stats cache's
 # stamp (a cached answer then costs this one statement: survey.stats.cache).
 _STAFF_COLUMNS = reads.columns(StaffUser, prefix="staff_")
-_BY_HASH = reads.Fixed(stats_cache.with_stamp(
-    select(ApiToken.__table__.c.id, ApiToken.__table__.c.revoked_at, ApiToken.__table__.c.last_used_at,
-           *(column for _key, column in _STAFF_COLUMNS))
-    .select_from(ApiToken.__table__.join(StaffUser.__table__))
-    .where(ApiToken.__table__.c.token_hash == bindparam("token_hash"))
-))
+_BY_HASH = reads.Fixed(
+    stats_cache.with_stamp(
+        select(
+            ApiToken.__table__.c.id,
+            ApiToken.__table__.c.revoked_at,
+            ApiToken.__table__.c.last_used_at,
+            *(column for _key, column in _STAFF_COLUMNS),
+        )
+        .select_from(ApiToken.__table__.join(StaffUser.__table__))
+        .where(ApiToken.__table__.c.token_hash == bindparam("token_hash"))
+    )
+)
 
 
 def authenticate(secret):

@@ -1,4 +1,5 @@
 """The statistics API: JSON for a staff session or an ``Authorization: Bearer`` token, scoped like the dashboards."""
+
 from flask import Blueprint, abort, current_app, g, jsonify, request
 from flask_babel import force_locale, get_locale
 from flask_login import current_user
@@ -62,8 +63,9 @@ def _error(status, detail, title=None):
 
 @bp.errorhandler(Unauthorized)
 def _unauthorized(error):
-    response = _error(401, _("Log in, or send a valid API token as 'Authorization: Bearer <token>'."),
-                      _("Not logged in"))
+    response = _error(
+        401, _("Log in, or send a valid API token as 'Authorization: Bearer <token>'."), _("Not logged in")
+    )
     challenge = 'Bearer realm="api"'
     if error.error:
         challenge += f', error="{error.error}"'
@@ -125,8 +127,14 @@ def stats():
     """Every community the caller may read, their streets and the district aggregate."""
     staff = _caller()
     scope = community_scope(staff)
-    return _respond("stats", None, staff, lambda filters, lang: serialise.scope_json(
-        filters, scope_stats(filters.version.id, scope, filters.since, filters.until), lang))
+    return _respond(
+        "stats",
+        None,
+        staff,
+        lambda filters, lang: serialise.scope_json(
+            filters, scope_stats(filters.version.id, scope, filters.since, filters.until), lang
+        ),
+    )
 
 
 @bp.get("/communities/<code>/stats")
@@ -138,8 +146,14 @@ def community_stats(code):
         abort(404)
     if not can_read_community(staff, place):
         abort(403)
-    return _respond("community", place.code, staff, lambda filters, lang: serialise.single_json(
-        filters, scope_stats(filters.version.id, [place.id], filters.since, filters.until), lang))
+    return _respond(
+        "community",
+        place.code,
+        staff,
+        lambda filters, lang: serialise.single_json(
+            filters, scope_stats(filters.version.id, [place.id], filters.since, filters.until), lang
+        ),
+    )
 
 
 @bp.get("/openapi.json")

@@ -4,6 +4,7 @@ A staff member switches it on for one device; the device then carries a signed c
 community and, for the audit trail, the staff member. Responses only get a yes/no flag (``is_assisted``):
 who helped is never stored with an answer.
 """
+
 from dataclasses import dataclass
 
 from flask import current_app, g, has_request_context, request
@@ -33,8 +34,9 @@ def _serializer():
 
 def may_assist(staff, community):
     """True when ``staff`` may run assisted mode for ``community`` (a statistics role covering it)."""
-    return bool(staff is not None and staff.is_active and staff.role in STATS_ROLES
-                and can_read_community(staff, community))
+    return bool(
+        staff is not None and staff.is_active and staff.role in STATS_ROLES and can_read_community(staff, community)
+    )
 
 
 _UNREAD = object()
@@ -65,16 +67,23 @@ def _read(value):
 def switch_on(response, community, staff):
     """Mark this device as being in assisted mode for ``community`` (sets the signed cookie on ``response``)."""
     value = _serializer().dumps({"community": community.id, "staff": staff.id})
-    response.set_cookie(COOKIE, value, max_age=MAX_AGE, httponly=True, samesite="Lax",
-                        secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    response.set_cookie(
+        COOKIE,
+        value,
+        max_age=MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+    )
     g.assisted_mode = AssistedMode(community, staff.id)
     return response
 
 
 def switch_off(response):
     """End assisted mode on this device."""
-    response.delete_cookie(COOKIE, httponly=True, samesite="Lax",
-                           secure=current_app.config.get("SESSION_COOKIE_SECURE", False))
+    response.delete_cookie(
+        COOKIE, httponly=True, samesite="Lax", secure=current_app.config.get("SESSION_COOKIE_SECURE", False)
+    )
     g.assisted_mode = None
     return response
 

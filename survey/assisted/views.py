@@ -1,4 +1,5 @@
 """Staff page to switch assisted mode on or off for the device in hand."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -19,13 +20,16 @@ bp = Blueprint("assisted", __name__, url_prefix="/admin/assisted")
 def _on_form():
     """The switch-on form, offering the communities this staff member covers (their own one preselected)."""
     communities = db.session.scalars(
-        select(Community).join(Street).where(Community.id.in_(community_scope(current_user)))
+        select(Community)
+        .join(Street)
+        .where(Community.id.in_(community_scope(current_user)))
         .order_by(Street.position, Street.code, Community.position, Community.code)
     ).all()
     own = current_user.community.code if current_user.community is not None else None
     form = SwitchOnForm(data={"community": own} if own else None)
     form.community.choices = [SelectChoice("", _("Choose…"))] + [
-        SelectChoice(c.code, c.name, optgroup=c.street.name) for c in communities]
+        SelectChoice(c.code, c.name, optgroup=c.street.name) for c in communities
+    ]
     return form
 
 

@@ -1,4 +1,5 @@
 """Who may do what: role checks for staff views and the communities each account may read."""
+
 from functools import wraps
 
 from flask import abort

@@ -1,4 +1,5 @@
 """Staff accounts: creating them, checking passwords, and login sessions that can really end."""
+
 import re
 import secrets
 
@@ -84,12 +85,17 @@ def start_session(staff):
 # Built once; run for every staff request. One row only when the session is live and the account active; it
 # brings the stats cache's stamp along, so a cached dashboard costs this one statement (survey.stats.cache).
 _STAFF_COLUMNS = reads.columns(StaffUser)
-_LIVE_SESSION = reads.Fixed(stats_cache.with_stamp(
-    select(*(column for _key, column in _STAFF_COLUMNS))
-    .select_from(StaffUser.__table__.join(StaffSession.__table__))
-    .where(StaffSession.__table__.c.id == bindparam("session_id"), StaffSession.__table__.c.ended_at.is_(None),
-           StaffUser.__table__.c.is_active.is_(True))
-))
+_LIVE_SESSION = reads.Fixed(
+    stats_cache.with_stamp(
+        select(*(column for _key, column in _STAFF_COLUMNS))
+        .select_from(StaffUser.__table__.join(StaffSession.__table__))
+        .where(
+            StaffSession.__table__.c.id == bindparam("session_id"),
+            StaffSession.__table__.c.ended_at.is_(None),
+            StaffUser.__table__.c.is_active.is_(True),
+        )
+    )
+)
 
 
 def load_session(session_id):

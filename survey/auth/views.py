@@ -1,4 +1,5 @@
 """Staff login, logout and password change."""
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -30,8 +31,9 @@ def _safe_next(target):
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_CLIENT"], methods=["POST"], deduct_when=_failed)
-@limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=account_key, methods=["POST"],
-               deduct_when=_failed)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], key_func=account_key, methods=["POST"], deduct_when=_failed
+)
 def login():
     """Log a staff member in with a fresh session."""
     if current_user.is_authenticated:

@@ -1,4 +1,5 @@
 """Forms of the question bank: an item with its option rows, a section's titles, small confirm and move buttons."""
+
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, FieldList, Form, FormField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -50,19 +51,27 @@ class ItemForm(FlaskForm):
     section = SelectField(_l("Section"), coerce=int)
     kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS))
     question_type = SelectField(_l("Question type"), choices=_choices(TYPE_LABELS))
-    metric = SelectField(_l("Metric"), choices=_choices(METRIC_LABELS),
-                         description=_l("Opinion questions only: which rate this answer feeds."))
+    metric = SelectField(
+        _l("Metric"),
+        choices=_choices(METRIC_LABELS),
+        description=_l("Opinion questions only: which rate this answer feeds."),
+    )
     is_required = BooleanField(_l("Residents must answer it"))
-    page = SelectField(_l("Page that teaches it"),
-                       description=_l("The result and study pages link there."))
-    text_zh = TextAreaField(_l("Question (Chinese)"), validators=[Length(max=LIMITS["text"])],
-                          render_kw={"rows": 3})
-    text_en = TextAreaField(_l("Question (English)"), validators=[Length(max=LIMITS["text"])],
-                          render_kw={"rows": 3})
-    explanation_zh = TextAreaField(_l("Explanation (Chinese)"), validators=[Length(max=LIMITS["explanation"])],
-                                   description=_l("Why the correct answer is right."), render_kw={"rows": 4})
-    explanation_en = TextAreaField(_l("Explanation (English)"), validators=[Length(max=LIMITS["explanation"])],
-                                   description=_l("Why the correct answer is right."), render_kw={"rows": 4})
+    page = SelectField(_l("Page that teaches it"), description=_l("The result and study pages link there."))
+    text_zh = TextAreaField(_l("Question (Chinese)"), validators=[Length(max=LIMITS["text"])], render_kw={"rows": 3})
+    text_en = TextAreaField(_l("Question (English)"), validators=[Length(max=LIMITS["text"])], render_kw={"rows": 3})
+    explanation_zh = TextAreaField(
+        _l("Explanation (Chinese)"),
+        validators=[Length(max=LIMITS["explanation"])],
+        description=_l("Why the correct answer is right."),
+        render_kw={"rows": 4},
+    )
+    explanation_en = TextAreaField(
+        _l("Explanation (English)"),
+        validators=[Length(max=LIMITS["explanation"])],
+        description=_l("Why the correct answer is right."),
+        render_kw={"rows": 4},
+    )
     options = FieldList(FormField(OptionRowForm), min_entries=OPTION_ROWS, max_entries=services.MAX_OPTIONS)
     accepted_answers = TextAreaField(
         _l("Accepted answers (fill-in questions)"),
@@ -73,11 +82,13 @@ class ItemForm(FlaskForm):
 
     def __init__(self, *args, sections=(), pages=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.section.choices = [SelectChoice(str(section.id), section.tr("title") or _("(untitled section)"))
-                                for section in sections]
+        self.section.choices = [
+            SelectChoice(str(section.id), section.tr("title") or _("(untitled section)")) for section in sections
+        ]
         self.page.choices = [SelectChoice("", _("No page"))] + [
-            SelectChoice(str(page.id), page.title if page.is_published
-                         else _("%(title)s (not published)", title=page.title))
+            SelectChoice(
+                str(page.id), page.title if page.is_published else _("%(title)s (not published)", title=page.title)
+            )
             for page in pages
         ]
         self.option_errors = []
@@ -126,15 +137,24 @@ class ItemForm(FlaskForm):
 
 def item_form_data(item):
     """Initial form values for an existing item (with blank rows to add options)."""
-    rows = [{**{f"label_{locale}": option.tr("label", locale) if _has(option, locale) else ""
-                for locale in LANGUAGES},
-             "is_correct": option.is_correct, "is_positive": option.is_positive} for option in item.options]
+    rows = [
+        {
+            **{f"label_{locale}": option.tr("label", locale) if _has(option, locale) else "" for locale in LANGUAGES},
+            "is_correct": option.is_correct,
+            "is_positive": option.is_positive,
+        }
+        for option in item.options
+    ]
     blank = max(OPTION_ROWS - len(rows), 2)
     rows += [{}] * min(blank, services.MAX_OPTIONS - len(rows))
     data = {
-        "section": item.section_id, "kind": item.kind, "question_type": item.question_type,
-        "metric": item.metric or "", "is_required": item.is_required,
-        "page": str(item.page_id) if item.page_id else "", "options": rows,
+        "section": item.section_id,
+        "kind": item.kind,
+        "question_type": item.question_type,
+        "metric": item.metric or "",
+        "is_required": item.is_required,
+        "page": str(item.page_id) if item.page_id else "",
+        "options": rows,
         "accepted_answers": "\n".join(answer.text for answer in item.accepted_answers),
     }
     for row in item.translations:

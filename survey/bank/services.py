@@ -3,6 +3,7 @@
 Every function takes plain arguments, records an audit entry and commits; a version that is not a draft,
 or that has responses, refuses every change (ReadOnlyVersion / VersionFrozen).
 """
+
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -105,10 +106,15 @@ class Problem:
 
 # --- reading ---------------------------------------------------------------------------------------------
 
+
 def find_draft():
     """The open draft version, or None."""
-    return db.session.scalar(select(QuestionnaireVersion).where(QuestionnaireVersion.status == "draft")
-                             .order_by(QuestionnaireVersion.number.desc()).limit(1))
+    return db.session.scalar(
+        select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.status == "draft")
+        .order_by(QuestionnaireVersion.number.desc())
+        .limit(1)
+    )
 
 
 def version_summaries():
@@ -127,11 +133,15 @@ def is_read_only(version):
 def read_only_reason(version):
     """Why the version cannot change, in the current locale (None when it can)."""
     if has_responses(version.id):
-        return _("Version %(number)d already has residents' answers, so it cannot change. "
-                 "Open a new draft to make changes.", number=version.number)
+        return _(
+            "Version %(number)d already has residents' answers, so it cannot change. Open a new draft to make changes.",
+            number=version.number,
+        )
     if version.status == "published":
-        return _("Version %(number)d is published and cannot be changed in place. "
-                 "Open a new draft to make changes.", number=version.number)
+        return _(
+            "Version %(number)d is published and cannot be changed in place. Open a new draft to make changes.",
+            number=version.number,
+        )
     if version.status == "retired":
         return _("Version %(number)d is retired and cannot be changed.", number=version.number)
     return None
@@ -163,17 +173,27 @@ def item_numbers(version):
 def item_snapshot(item):
     """An item's content as plain values (for the audit log)."""
     return {
-        "kind": item.kind, "question_type": item.question_type, "metric": item.metric,
-        "is_required": item.is_required, "page_id": item.page_id,
+        "kind": item.kind,
+        "question_type": item.question_type,
+        "metric": item.metric,
+        "is_required": item.is_required,
+        "page_id": item.page_id,
         "texts": {row.locale: row.text for row in item.translations},
         "explanations": {row.locale: row.explanation for row in item.translations if row.explanation},
-        "options": [{"labels": {row.locale: row.label for row in option.translations},
-                     "is_correct": option.is_correct, "is_positive": option.is_positive} for option in item.options],
+        "options": [
+            {
+                "labels": {row.locale: row.label for row in option.translations},
+                "is_correct": option.is_correct,
+                "is_positive": option.is_positive,
+            }
+            for option in item.options
+        ],
         "accepted_answers": [answer.text for answer in item.accepted_answers],
     }
 
 
 # --- drafts and publishing ----------------------------------------------------------------------------
+
 
 def _next_number():
     return (db.session.scalar(select(func.max(QuestionnaireVersion.number))) or 0) + 1
@@ -192,20 +212,32 @@ def copy_version(source, number=None):
         _copy_translations(section, new_section, "title")
         draft.sections.append(new_section)
         for item in section.items:
-            new_item = Item(version=draft, position=item.position, kind=item.kind, question_type=item.question_type,
-                            metric=item.metric, is_required=item.is_required, page_id=item.page_id)
+            new_item = Item(
+                version=draft,
+                position=item.position,
+                kind=item.kind,
+                question_type=item.question_type,
+                metric=item.metric,
+                is_required=item.is_required,
+                page_id=item.page_id,
+            )
             _copy_translations(item, new_item, "text", "explanation")
             for option in item.options:
-                new_option = Option(position=option.position, is_correct=option.is_correct,
-                                    is_positive=option.is_positive)
+                new_option = Option(
+                    position=option.position, is_correct=option.is_correct, is_positive=option.is_positive
+                )
                 _copy_translations(option, new_option, "label")
                 new_item.options.append(new_option)
             new_item.accepted_answers = [AcceptedAnswer(text=answer.text) for answer in item.accepted_answers]
             new_section.items.append(new_item)
     db.session.add(draft)
     db.session.flush()
-    audit.record("questionnaire.draft_open", "questionnaire_version", draft.id,
-                 {"number": draft.number, "copied_from": source.number})
+    audit.record(
+        "questionnaire.draft_open",
+        "questionnaire_version",
+        draft.id,
+        {"number": draft.number, "copied_from": source.number},
+    )
     db.session.commit()
     return draft
 
@@ -254,13 +286,18 @@ def publish_version(version):
         old.status = "retired"
     version.status = "published"
     version.published_at = utcnow()
-    audit.record("questionnaire.publish", "questionnaire_version", version.id,
-                 {"number": version.number, "retired": [old.number for old in previous]})
+    audit.record(
+        "questionnaire.publish",
+        "questionnaire_version",
+        version.id,
+        {"number": version.number, "retired": [old.number for old in previous]},
+    )
     db.session.commit()
     return version
 
 
 # --- sections --------------------------------------------------------------------------------------------
+
 
 def _set_texts(obj, values, name):
     """Write one translated field per locale; a locale left blank loses its row (so it reads as missing)."""
@@ -298,8 +335,9 @@ def add_section(version, titles):
     _set_texts(section, titles, "title")
     version.sections.append(section)
     db.session.flush()
-    audit.record("questionnaire.section_add", "questionnaire_section", section.id,
-                 {"version": version.number, "titles": titles})
+    audit.record(
+        "questionnaire.section_add", "questionnaire_section", section.id, {"version": version.number, "titles": titles}
+    )
     db.session.commit()
     return section
 
@@ -310,8 +348,12 @@ def update_section(section, titles):
     _titles_problem(titles)
     before = {row.locale: row.title for row in section.translations}
     _set_texts(section, titles, "title")
-    audit.record("questionnaire.section_update", "questionnaire_section", section.id,
-                 {"version": section.version.number, "before": before, "after": titles})
+    audit.record(
+        "questionnaire.section_update",
+        "questionnaire_section",
+        section.id,
+        {"version": section.version.number, "before": before, "after": titles},
+    )
     db.session.commit()
     return section
 
@@ -326,8 +368,12 @@ def move_section(section, direction):
     if 0 <= target < len(rows):
         rows[index], rows[target] = rows[target], rows[index]
         _renumber(rows)
-    audit.record("questionnaire.section_move", "questionnaire_section", section.id,
-                 {"version": version.number, "direction": direction})
+    audit.record(
+        "questionnaire.section_move",
+        "questionnaire_section",
+        section.id,
+        {"version": version.number, "direction": direction},
+    )
     db.session.commit()
 
 
@@ -337,14 +383,19 @@ def delete_section(section):
     ensure_draft(version)
     if section.items:
         raise BankError(_l("Move or remove the questions of this section first."))
-    audit.record("questionnaire.section_delete", "questionnaire_section", section.id,
-                 {"version": version.number, "titles": {row.locale: row.title for row in section.translations}})
+    audit.record(
+        "questionnaire.section_delete",
+        "questionnaire_section",
+        section.id,
+        {"version": version.number, "titles": {row.locale: row.title for row in section.translations}},
+    )
     version.sections.remove(section)
     _renumber(layout(version))
     db.session.commit()
 
 
 # --- items -----------------------------------------------------------------------------------------------
+
 
 def content_problems(content):
     """What the database cannot hold (or no resident could use) in ``content``: ``[(field name, message)]``."""
@@ -368,22 +419,39 @@ def content_problems(content):
     if len(options) > MAX_OPTIONS:
         problems.append(("options", _l("At most %(count)d options.", count=MAX_OPTIONS)))
     if any(len(label or "") > LIMITS["label"] for option in options for label in option.labels.values()):
-        problems.append(("options", _l("An option label can have at most %(count)d characters.",
-                                      count=LIMITS["label"])))
+        problems.append(
+            ("options", _l("An option label can have at most %(count)d characters.", count=LIMITS["label"]))
+        )
     if content.question_type == "fillin" and options:
-        problems.append(("options", _l("A fill-in question has no options: clear the option rows, "
-                                      "or choose another question type.")))
+        problems.append(
+            (
+                "options",
+                _l("A fill-in question has no options: clear the option rows, or choose another question type."),
+            )
+        )
     if content.kind != "knowledge" and any(option.is_correct for option in options):
         problems.append(("options", _l("Only knowledge questions have correct answers: untick “correct”.")))
     if content.kind == "knowledge" and any(option.is_positive for option in options):
         problems.append(("options", _l("Knowledge questions have no positive options: untick “positive”.")))
     accepted = content.accepted_answers
     if content.question_type != "fillin" and accepted:
-        problems.append(("accepted_answers", _l("Only fill-in questions have accepted answers: clear this box, "
-                                               "or choose the fill-in type.")))
+        problems.append(
+            (
+                "accepted_answers",
+                _l("Only fill-in questions have accepted answers: clear this box, or choose the fill-in type."),
+            )
+        )
     if len(accepted) > MAX_ACCEPTED or any(len(text) > LIMITS["accepted"] for text in accepted):
-        problems.append(("accepted_answers", _l("At most %(count)d answers of at most %(length)d characters each.",
-                                               count=MAX_ACCEPTED, length=LIMITS["accepted"])))
+        problems.append(
+            (
+                "accepted_answers",
+                _l(
+                    "At most %(count)d answers of at most %(length)d characters each.",
+                    count=MAX_ACCEPTED,
+                    length=LIMITS["accepted"],
+                ),
+            )
+        )
     return problems
 
 
@@ -413,7 +481,7 @@ def _apply_content(item, content):
             item.options.append(option)
         option.position, option.is_correct, option.is_positive = index, data.is_correct, data.is_positive
         _set_texts(option, data.labels, "label")
-    for option in existing[len(options):]:
+    for option in existing[len(options) :]:
         item.options.remove(option)
     if [answer.text for answer in item.accepted_answers] != list(content.accepted_answers):
         item.accepted_answers = [AcceptedAnswer(text=text) for text in content.accepted_answers]
@@ -426,16 +494,27 @@ def add_item(section, content):
     problems = content_problems(content)
     if problems:  # before the item joins the session: an impossible row must never reach a flush
         raise InvalidContent(problems)
-    item = Item(version=version, position=len(version.items) + 1, kind=content.kind,
-                question_type=content.question_type, metric=content.metric)
+    item = Item(
+        version=version,
+        position=len(version.items) + 1,
+        kind=content.kind,
+        question_type=content.question_type,
+        metric=content.metric,
+    )
     section.items.append(item)
     _apply_content(item, content)
-    rows = [(candidate, [i for i in items if i is not item] + ([item] if candidate is section else []))
-            for candidate, items in layout(version)]
+    rows = [
+        (candidate, [i for i in items if i is not item] + ([item] if candidate is section else []))
+        for candidate, items in layout(version)
+    ]
     _renumber(rows)
     db.session.flush()
-    audit.record("questionnaire.item_add", "questionnaire_item", item.id,
-                 {"version": version.number, "after": item_snapshot(item)})
+    audit.record(
+        "questionnaire.item_add",
+        "questionnaire_item",
+        item.id,
+        {"version": version.number, "after": item_snapshot(item)},
+    )
     db.session.commit()
     return item
 
@@ -449,11 +528,17 @@ def update_item(item, content, section=None):
     if section is not None and section is not item.section:
         if section.version_id != version.id:
             raise InvalidContent([("section", _l("Choose a section of this version."))])
-        rows = [(candidate, [i for i in items if i is not item] + ([item] if candidate is section else []))
-                for candidate, items in layout(version)]
+        rows = [
+            (candidate, [i for i in items if i is not item] + ([item] if candidate is section else []))
+            for candidate, items in layout(version)
+        ]
         _renumber(rows)
-    audit.record("questionnaire.item_update", "questionnaire_item", item.id,
-                 {"version": version.number, "before": before, "after": item_snapshot(item)})
+    audit.record(
+        "questionnaire.item_update",
+        "questionnaire_item",
+        item.id,
+        {"version": version.number, "before": before, "after": item_snapshot(item)},
+    )
     db.session.commit()
     return item
 
@@ -462,8 +547,12 @@ def delete_item(item):
     """Remove an item from a draft."""
     version = item.version
     ensure_draft(version)
-    audit.record("questionnaire.item_delete", "questionnaire_item", item.id,
-                 {"version": version.number, "before": item_snapshot(item)})
+    audit.record(
+        "questionnaire.item_delete",
+        "questionnaire_item",
+        item.id,
+        {"version": version.number, "before": item_snapshot(item)},
+    )
     rows = [(section, [i for i in items if i is not item]) for section, items in layout(version)]
     item.section.items.remove(item)
     _renumber(rows)
@@ -489,12 +578,14 @@ def move_item(item, direction):
         else:
             neighbour.insert(0, item)
     _renumber(rows)
-    audit.record("questionnaire.item_move", "questionnaire_item", item.id,
-                 {"version": version.number, "direction": direction})
+    audit.record(
+        "questionnaire.item_move", "questionnaire_item", item.id, {"version": version.number, "direction": direction}
+    )
     db.session.commit()
 
 
 # --- validation ------------------------------------------------------------------------------------------
+
 
 def _missing(rows, name):
     """Locales whose translation row lacks ``name``."""
@@ -540,16 +631,20 @@ def _option_problems(item):
 
 def item_problems(item):
     """What keeps one item from being published, as short phrases."""
-    problems = [_l("the %(language)s text is missing", language=LANGUAGE_NAMES[locale])
-                for locale in _missing(item.translations, "text")]
+    problems = [
+        _l("the %(language)s text is missing", language=LANGUAGE_NAMES[locale])
+        for locale in _missing(item.translations, "text")
+    ]
     if item.metric is not None and item.kind != "opinion":
         problems.append(_l("a metric is only for opinion questions"))
     explained = [row for row in item.translations if (row.explanation or "").strip()]
     if item.kind == "knowledge" and not explained:
         problems.append(_l("a knowledge question needs an explanation"))
     elif explained:
-        problems.extend(_l("the %(language)s explanation is missing", language=LANGUAGE_NAMES[locale])
-                        for locale in _missing(item.translations, "explanation"))
+        problems.extend(
+            _l("the %(language)s explanation is missing", language=LANGUAGE_NAMES[locale])
+            for locale in _missing(item.translations, "explanation")
+        )
     if item.question_type == "fillin":
         if item.kind != "knowledge":
             problems.append(_l("a fill-in question must be a knowledge question"))
@@ -573,8 +668,10 @@ def validate_version(version):
     number = knowledge = 0
     for section_number, (section, items) in enumerate(rows, start=1):
         where = {"section_number": section_number, "section_id": section.id}
-        problems.extend(Problem(_l("the %(language)s title is missing", language=LANGUAGE_NAMES[locale]), **where)
-                        for locale in _missing(section.translations, "title"))
+        problems.extend(
+            Problem(_l("the %(language)s title is missing", language=LANGUAGE_NAMES[locale]), **where)
+            for locale in _missing(section.translations, "title")
+        )
         if not items:
             problems.append(Problem(_l("the section has no items"), **where))
         for item in items:
@@ -582,6 +679,7 @@ def validate_version(version):
             knowledge += item.is_knowledge
             problems.extend(Problem(text, item_number=number, item_id=item.id) for text in item_problems(item))
     if rows and not knowledge:
-        problems.append(Problem(_l("The questionnaire has no knowledge questions: residents would have "
-                                  "nothing to learn.")))
+        problems.append(
+            Problem(_l("The questionnaire has no knowledge questions: residents would have nothing to learn."))
+        )
     return problems

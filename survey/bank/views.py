@@ -1,4 +1,5 @@
 """Staff pages of the question bank: versions, the draft editor, checking and publishing."""
+
 from collections import defaultdict
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -25,8 +26,13 @@ from .forms import (
 
 bp = Blueprint("bank", __name__, url_prefix="/admin/questionnaire")
 READ_ONLY = (services.ReadOnlyVersion, VersionFrozen)
-LABELS = {"kinds": KIND_LABELS, "short_kinds": KIND_SHORT_LABELS, "types": TYPE_LABELS, "metrics": METRIC_LABELS,
-          "statuses": STATUS_LABELS}
+LABELS = {
+    "kinds": KIND_LABELS,
+    "short_kinds": KIND_SHORT_LABELS,
+    "types": TYPE_LABELS,
+    "metrics": METRIC_LABELS,
+    "statuses": STATUS_LABELS,
+}
 
 
 @bp.before_request
@@ -70,10 +76,18 @@ def _render_version(version, status=200, section_form=None):
         elif problem.section_id is not None:
             by_section[problem.section_id].append(problem.text)
     return render_template(
-        "bank/version.html", version=version, rows=services.layout(version), numbers=services.item_numbers(version),
-        read_only=services.read_only_reason(version), problems=problems, by_item=by_item, by_section=by_section,
-        section_form=section_form or SectionForm(formdata=None), move_form=MoveForm(formdata=None),
-        confirm_form=ConfirmForm(formdata=None), labels=LABELS,
+        "bank/version.html",
+        version=version,
+        rows=services.layout(version),
+        numbers=services.item_numbers(version),
+        read_only=services.read_only_reason(version),
+        problems=problems,
+        by_item=by_item,
+        by_section=by_section,
+        section_form=section_form or SectionForm(formdata=None),
+        move_form=MoveForm(formdata=None),
+        confirm_form=ConfirmForm(formdata=None),
+        labels=LABELS,
     ), status
 
 
@@ -97,8 +111,14 @@ def _check_post(form, version):
 @roles_required(*CONTENT_ROLES)
 def index():
     """Every questionnaire version, and the way to a new draft."""
-    return render_template("bank/index.html", summaries=services.version_summaries(), draft=services.find_draft(),
-                           current=current_version(), confirm_form=ConfirmForm(), labels=LABELS)
+    return render_template(
+        "bank/index.html",
+        summaries=services.version_summaries(),
+        draft=services.find_draft(),
+        current=current_version(),
+        confirm_form=ConfirmForm(),
+        labels=LABELS,
+    )
 
 
 @bp.post("/drafts")
@@ -132,10 +152,14 @@ def delete_draft(version_id):
     if request.method == "GET":
         if services.is_read_only(version):
             return redirect(url_for(".version", version_id=version.id))
-        return render_template("bank/confirm.html", form=form, version=version,
-                               title=_("Discard draft version %(number)d?", number=version.number),
-                               detail=_("Every change in this draft is lost. Published versions are not affected."),
-                               button=_("Discard the draft"))
+        return render_template(
+            "bank/confirm.html",
+            form=form,
+            version=version,
+            title=_("Discard draft version %(number)d?", number=version.number),
+            detail=_("Every change in this draft is lost. Published versions are not affected."),
+            button=_("Discard the draft"),
+        )
     refused = _check_post(form, version)
     if refused:
         return refused
@@ -153,8 +177,14 @@ def delete_draft(version_id):
 def check(version_id):
     """Every problem that keeps the version from being published; the publish button when there is none."""
     version = _version_or_404(version_id)
-    return render_template("bank/check.html", version=version, problems=services.validate_version(version),
-                           read_only=services.read_only_reason(version), form=ConfirmForm(), current=current_version())
+    return render_template(
+        "bank/check.html",
+        version=version,
+        problems=services.validate_version(version),
+        read_only=services.read_only_reason(version),
+        form=ConfirmForm(),
+        current=current_version(),
+    )
 
 
 @bp.post("/<int:version_id>/publish")
@@ -173,8 +203,14 @@ def publish(version_id):
     except services.NotPublishable as refusal:
         db.session.rollback()
         flash(_("Not published: fix the problems below first."), "error")
-        return render_template("bank/check.html", version=version, problems=refusal.problems, read_only=None,
-                               form=form, current=current_version()), 422
+        return render_template(
+            "bank/check.html",
+            version=version,
+            problems=refusal.problems,
+            read_only=None,
+            form=form,
+            current=current_version(),
+        ), 422
     flash(_("Version %(number)d is published. Residents get it from now on.", number=version.number), "info")
     return redirect(url_for(".index"))
 
@@ -221,8 +257,9 @@ def edit_section(version_id, section_id):
             abort(400)
     elif services.is_read_only(version):
         return redirect(url_for(".version", version_id=version.id))
-    return render_template("bank/section.html", form=form, version=version, section=section,
-                           confirm_form=ConfirmForm(formdata=None)), 422 if form.errors else 200
+    return render_template(
+        "bank/section.html", form=form, version=version, section=section, confirm_form=ConfirmForm(formdata=None)
+    ), 422 if form.errors else 200
 
 
 @bp.post("/<int:version_id>/sections/<int:section_id>/move")
@@ -268,8 +305,15 @@ def _item_form(version, **kwargs):
 
 def _render_item(form, version, item=None, section=None, status=200):
     number = services.item_numbers(version).get(item.id) if item is not None else None
-    return render_template("bank/item.html", form=form, version=version, item=item, section=section, number=number,
-                           problems=services.item_problems(item) if item is not None else []), status
+    return render_template(
+        "bank/item.html",
+        form=form,
+        version=version,
+        item=item,
+        section=section,
+        number=number,
+        problems=services.item_problems(item) if item is not None else [],
+    ), status
 
 
 @bp.route("/<int:version_id>/sections/<int:section_id>/items/new", methods=["GET", "POST"])
@@ -333,10 +377,15 @@ def delete_item(version_id, item_id):
         if services.is_read_only(version):
             return redirect(url_for(".version", version_id=version.id))
         number = services.item_numbers(version)[item.id]
-        return render_template("bank/confirm.html", form=form, version=version,
-                               title=_("Remove question %(number)d?", number=number), quote=item.tr("text"),
-                               detail=_("The question is removed from this draft only."),
-                               button=_("Remove the question"))
+        return render_template(
+            "bank/confirm.html",
+            form=form,
+            version=version,
+            title=_("Remove question %(number)d?", number=number),
+            quote=item.tr("text"),
+            detail=_("The question is removed from this draft only."),
+            button=_("Remove the question"),
+        )
     refused = _check_post(form, version)
     if refused:
         return refused

@@ -1,4 +1,5 @@
 """Forms of the communities pages: a street, a community, an import file and its confirmation."""
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DecimalField, HiddenField, IntegerField, SelectField, StringField, SubmitField
@@ -19,9 +20,15 @@ def _strip(value):
 
 def _code_field(description):
     return StringField(
-        _l("Code"), filters=[_clean_code], description=description,
-        validators=[InputRequired(), Regexp(CODE_PATTERN, message=_l(
-            "2–32 lowercase letters, digits or hyphens, starting with a letter or digit."))],
+        _l("Code"),
+        filters=[_clean_code],
+        description=description,
+        validators=[
+            InputRequired(),
+            Regexp(
+                CODE_PATTERN, message=_l("2–32 lowercase letters, digits or hyphens, starting with a letter or digit.")
+            ),
+        ],
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "none"},
     )
 
@@ -31,8 +38,11 @@ def _name_field(label):
 
 
 def _position_field():
-    return IntegerField(_l("Order in lists"), validators=[Optional(), NumberRange(min=0, max=9999)],
-                        description=_l("Smaller numbers come first. Leave empty to keep the current order."))
+    return IntegerField(
+        _l("Order in lists"),
+        validators=[Optional(), NumberRange(min=0, max=9999)],
+        description=_l("Smaller numbers come first. Leave empty to keep the current order."),
+    )
 
 
 class StreetForm(FlaskForm):
@@ -54,12 +64,15 @@ class CommunityForm(FlaskForm):
     name_en = _name_field(_l("Name (English)"))
     target_population = IntegerField(
         _l("Target population"),
-        validators=[InputRequired(), NumberRange(min=1, max=MAX_POPULATION,
-                                                 message=_l("Enter a whole number greater than 0."))],
+        validators=[
+            InputRequired(),
+            NumberRange(min=1, max=MAX_POPULATION, message=_l("Enter a whole number greater than 0.")),
+        ],
         description=_l("The people participation is measured against, e.g. residents aged 18–65."),
     )
     target_share = DecimalField(
-        _l("Target participation (%)"), places=None,
+        _l("Target participation (%)"),
+        places=None,
         validators=[Optional(), NumberRange(min=1, max=100, message=_l("Enter a number from 1 to 100."))],
     )
     position = _position_field()
@@ -69,9 +82,11 @@ class CommunityForm(FlaskForm):
 class ImportForm(FlaskForm):
     """The CSV or XLSX file to check."""
 
-    file = FileField(_l("CSV or XLSX file"), validators=[FileRequired(message=_l("Choose a file to import."))],
-                     render_kw={"accept": ".csv,.xlsx,text/csv,"
-                                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"})
+    file = FileField(
+        _l("CSV or XLSX file"),
+        validators=[FileRequired(message=_l("Choose a file to import."))],
+        render_kw={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    )
     submit = SubmitField(_l("Check the file"))
 
 

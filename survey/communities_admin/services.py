@@ -1,4 +1,5 @@
 """Streets and communities: create, edit, and import from CSV or XLSX (checked whole, applied all-or-nothing)."""
+
 import codecs
 import csv
 import io
@@ -27,8 +28,16 @@ MAX_COLUMNS = 40
 MAX_XLSX_UNPACKED = 64 * 1024 * 1024  # a 4 MB zip may inflate enormously; refuse before openpyxl reads it
 PREVIEW_MAX_AGE = 60 * 60  # seconds a signed preview may be confirmed
 
-COLUMNS = ("street_code", "street_name_zh", "street_name_en", "community_code", "community_name_zh",
-           "community_name_en", "target_population", "target_share")
+COLUMNS = (
+    "street_code",
+    "street_name_zh",
+    "street_name_en",
+    "community_code",
+    "community_name_zh",
+    "community_name_en",
+    "target_population",
+    "target_share",
+)
 REQUIRED_COLUMNS = COLUMNS[:-1]
 # Header spellings accepted besides the column names themselves (compared after _header_key).
 HEADER_ALIASES = {
@@ -48,8 +57,7 @@ def _header_key(text):
     return re.sub(r"[\s_\-（）()\[\]【】:：/\ufeff]+", "", str(text or "")).lower()
 
 
-HEADERS = {_header_key(alias): column for column, aliases in HEADER_ALIASES.items()
-           for alias in (column, *aliases)}
+HEADERS = {_header_key(alias): column for column, aliases in HEADER_ALIASES.items() for alias in (column, *aliases)}
 
 
 class CodeTaken(ValueError):
@@ -74,6 +82,7 @@ class ImportRejected(ValueError):
 
 # --- Editing one street or community -------------------------------------------------------------
 
+
 def names_of(obj):
     """``{locale: name}`` of a street or community."""
     return {row.locale: row.name for row in obj.translations}
@@ -86,9 +95,14 @@ def street_snapshot(street):
 
 def community_snapshot(community):
     """What the audit log keeps of a community."""
-    return {"code": community.code, "street": community.street.code if community.street else None,
-            "position": community.position, "names": names_of(community),
-            "target_population": community.target_population, "target_share": community.target_share}
+    return {
+        "code": community.code,
+        "street": community.street.code if community.street else None,
+        "position": community.position,
+        "names": names_of(community),
+        "target_population": community.target_population,
+        "target_share": community.target_share,
+    }
 
 
 def _ensure_free(model, code, own_id=None):
@@ -165,18 +179,19 @@ def create_community(street, code, names, target_population, target_share=None, 
         position = _next_position(Community, Community.street_id == street.id)
     community = Community(code=code, position=position)
     db.session.add(community)
-    return _save_community(community, street, code, names, target_population, target_share, None,
-                           "community.create")
+    return _save_community(community, street, code, names, target_population, target_share, None, "community.create")
 
 
 def update_community(community, street, code, names, target_population, target_share=None, position=None):
     """Change a community (it may move to another street); raise CodeTaken when the code is in use."""
     _ensure_free(Community, code, community.id)
-    return _save_community(community, street, code, names, target_population, target_share, position,
-                           "community.update")
+    return _save_community(
+        community, street, code, names, target_population, target_share, position, "community.update"
+    )
 
 
 # --- Reading an import file ----------------------------------------------------------------------
+
 
 class _Refused(Exception):
     def __init__(self, message, line=None):
@@ -281,8 +296,13 @@ def _header(line, cells):
         columns[column] = index
     missing = [column for column in REQUIRED_COLUMNS if column not in columns]
     if missing:
-        raise _Refused(_("The header row lacks these columns: %(columns)s. The first row must name the columns.",
-                         columns=", ".join(missing)), line)
+        raise _Refused(
+            _(
+                "The header row lacks these columns: %(columns)s. The first row must name the columns.",
+                columns=", ".join(missing),
+            ),
+            line,
+        )
     return columns
 
 
@@ -328,31 +348,57 @@ def check_records(records):
         for column in ("street_code", "community_code"):
             written, values[column] = values[column], values[column].lower()  # codes are case-insensitive
             if written and not CODE_RE.match(values[column]):
-                reasons.append(_("%(column)s “%(code)s” is not a valid code: use 2–32 lowercase letters, digits "
-                                 "or hyphens, starting with a letter or digit.", column=column, code=written))
+                reasons.append(
+                    _(
+                        "%(column)s “%(code)s” is not a valid code: use 2–32 lowercase letters, digits "
+                        "or hyphens, starting with a letter or digit.",
+                        column=column,
+                        code=written,
+                    )
+                )
         for column in ("street_name_zh", "street_name_en", "community_name_zh", "community_name_en"):
             if len(values[column]) > MAX_NAME_LENGTH:
                 reasons.append(_("%(column)s is longer than %(max)d characters.", column=column, max=MAX_NAME_LENGTH))
         population = parse_population(values["target_population"])
         if values["target_population"] and population is None:
-            reasons.append(_("target_population “%(value)s” is not a whole number greater than 0.",
-                             value=values["target_population"]))
+            reasons.append(
+                _(
+                    "target_population “%(value)s” is not a whole number greater than 0.",
+                    value=values["target_population"],
+                )
+            )
         share, share_ok = parse_share(values["target_share"])
         if not share_ok:
-            reasons.append(_("target_share “%(value)s” is out of range: use 1%%–100%% (for example 0.2 or 20%%), "
-                             "or leave it empty for the campaign default.", value=values["target_share"]))
+            reasons.append(
+                _(
+                    "target_share “%(value)s” is out of range: use 1%%–100%% (for example 0.2 or 20%%), "
+                    "or leave it empty for the campaign default.",
+                    value=values["target_share"],
+                )
+            )
         street_code, code = values["street_code"], values["community_code"]
         names = (values["street_name_zh"], values["street_name_en"])
         if street_code in street_seen and street_seen[street_code][1] != names and all(names):
-            reasons.append(_("Street %(code)s has different names on line %(other)d.",
-                             code=street_code, other=street_seen[street_code][0]))
+            reasons.append(
+                _(
+                    "Street %(code)s has different names on line %(other)d.",
+                    code=street_code,
+                    other=street_seen[street_code][0],
+                )
+            )
         if code in community_seen:
-            reasons.append(_("Community code %(code)s is also on line %(other)d.", code=code,
-                             other=community_seen[code]))
+            reasons.append(
+                _("Community code %(code)s is also on line %(other)d.", code=code, other=community_seen[code])
+            )
         existing = communities.get(code)
         if existing is not None and street_code and existing.street.code != street_code:
-            reasons.append(_("Community %(code)s already belongs to street %(street)s; move it on its edit page.",
-                             code=code, street=existing.street.code))
+            reasons.append(
+                _(
+                    "Community %(code)s already belongs to street %(street)s; move it on its edit page.",
+                    code=code,
+                    street=existing.street.code,
+                )
+            )
         if street_code and all(names):
             street_seen.setdefault(street_code, (line, names))
         if code:
@@ -461,15 +507,25 @@ def apply_import(rows):
     try:
         db.session.flush()
         for action, obj, before in changed:
-            kind, snapshot = ("street", street_snapshot) if isinstance(obj, Street) else ("community",
-                                                                                          community_snapshot)
+            kind, snapshot = (
+                ("street", street_snapshot) if isinstance(obj, Street) else ("community", community_snapshot)
+            )
             audit.record(action, kind, obj.id, {"source": "import", "before": before, "after": snapshot(obj)})
         audit.record("community.import", "community", None, summary)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
-        raise ImportRejected([Problem(None, _("Another change was saved at the same time, so nothing was "
-                                              "imported. Please upload the file again."))]) from error
+        raise ImportRejected(
+            [
+                Problem(
+                    None,
+                    _(
+                        "Another change was saved at the same time, so nothing was "
+                        "imported. Please upload the file again."
+                    ),
+                )
+            ]
+        ) from error
     return summary
 
 

@@ -1,4 +1,5 @@
 """Administrators' pages for streets and communities: list, create, edit and import."""
+
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -56,10 +57,19 @@ def index():
     version = current_version()
     streets = _streets()
     counts = participants_by_community(version.id if version else None)
-    targets = {c.id: participation_target(c.target_population, effective_share(c, campaign))
-               for street in streets for c in street.communities}
-    return render_template("communities_admin/index.html", streets=streets, counts=counts, targets=targets,
-                           campaign=campaign, version=version)
+    targets = {
+        c.id: participation_target(c.target_population, effective_share(c, campaign))
+        for street in streets
+        for c in street.communities
+    }
+    return render_template(
+        "communities_admin/index.html",
+        streets=streets,
+        counts=counts,
+        targets=targets,
+        campaign=campaign,
+        version=version,
+    )
 
 
 @bp.route("/streets/new", methods=["GET", "POST"])
@@ -80,8 +90,12 @@ def edit_street(street_id):
 def _street_page(street):
     data = None
     if street is not None:
-        data = {"code": street.code, "name_zh": street.tr("name", "zh"), "name_en": street.tr("name", "en"),
-                "position": street.position}
+        data = {
+            "code": street.code,
+            "name_zh": street.tr("name", "zh"),
+            "name_en": street.tr("name", "en"),
+            "position": street.position,
+        }
     form = StreetForm(data=data)
     if form.validate_on_submit():
         names = {"zh": form.name_zh.data, "en": form.name_en.data}
@@ -96,8 +110,7 @@ def _street_page(street):
         else:
             flash(_("Street %(name)s saved.", name=saved.tr("name")), "info")
             return redirect(url_for(".index"))
-    return render_template("communities_admin/street_form.html", form=form, street=street), \
-        422 if form.errors else 200
+    return render_template("communities_admin/street_form.html", form=form, street=street), 422 if form.errors else 200
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -121,31 +134,41 @@ def _community_page(community):
         flash(_("Add a street first: every community belongs to one."), "info")
         return redirect(url_for(".new_street"))
     if community is not None:
-        data = {"street": community.street_id, "code": community.code, "name_zh": community.tr("name", "zh"),
-                "name_en": community.tr("name", "en"), "target_population": community.target_population,
-                "target_share": _percent(community.target_share), "position": community.position}
+        data = {
+            "street": community.street_id,
+            "code": community.code,
+            "name_zh": community.tr("name", "zh"),
+            "name_en": community.tr("name", "en"),
+            "target_population": community.target_population,
+            "target_share": _percent(community.target_share),
+            "position": community.position,
+        }
     else:
         data = {"street": request.args.get("street", type=int)}
     form = CommunityForm(data=data)
     form.street.choices = [(street.id, f"{street.tr('name')} ({street.code})") for street in streets]
-    form.target_share.description = _("Leave empty to use the campaign default (%(share)s).",
-                                      share=format_percent(get_campaign().default_target_share or 0.2, "#,##0.##%"))
+    form.target_share.description = _(
+        "Leave empty to use the campaign default (%(share)s).",
+        share=format_percent(get_campaign().default_target_share or 0.2, "#,##0.##%"),
+    )
     if form.validate_on_submit():
         street = db.session.get(Street, form.street.data)
         names = {"zh": form.name_zh.data, "en": form.name_en.data}
         share = float(form.target_share.data) / 100 if form.target_share.data is not None else None
         args = (street, form.code.data, names, form.target_population.data, share, form.position.data)
         try:
-            saved = services.create_community(*args) if community is None else \
-                services.update_community(community, *args)
+            saved = (
+                services.create_community(*args) if community is None else services.update_community(community, *args)
+            )
         except services.CodeTaken:
             db.session.rollback()
             form.code.errors.append(_("Another community already uses the code %(code)s.", code=form.code.data))
         else:
             flash(_("Community %(name)s saved.", name=saved.tr("name")), "info")
             return redirect(url_for(".index"))
-    return render_template("communities_admin/community_form.html", form=form, community=community), \
-        422 if form.errors else 200
+    return render_template(
+        "communities_admin/community_form.html", form=form, community=community
+    ), 422 if form.errors else 200
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -159,16 +182,26 @@ def import_upload():
         rows, problems = services.parse_import(upload.filename or "", upload.read(MAX_BODY + 1))
         if not problems:
             confirm = ConfirmImportForm(payload=services.sign_rows(rows, current_user.id))
-            return render_template("communities_admin/import_preview.html", rows=rows, confirm=confirm,
-                                   summary=services.summarise(rows), filename=upload.filename)
+            return render_template(
+                "communities_admin/import_preview.html",
+                rows=rows,
+                confirm=confirm,
+                summary=services.summarise(rows),
+                filename=upload.filename,
+            )
     return _upload_page(form, problems)
 
 
 def _upload_page(form, problems):
     status = 422 if problems or form.errors else 200
-    return render_template("communities_admin/import_upload.html", form=form, problems=problems[:MAX_PROBLEMS_SHOWN],
-                           problem_count=len(problems), columns=services.COLUMNS,
-                           max_rows=services.MAX_ROWS), status
+    return render_template(
+        "communities_admin/import_upload.html",
+        form=form,
+        problems=problems[:MAX_PROBLEMS_SHOWN],
+        problem_count=len(problems),
+        columns=services.COLUMNS,
+        max_rows=services.MAX_ROWS,
+    ), status
 
 
 @bp.post("/import/confirm")
@@ -186,7 +219,13 @@ def import_confirm():
     except services.ImportRejected as rejected:
         db.session.rollback()
         return _upload_page(ImportForm(formdata=None), rejected.problems)
-    flash(_("Import done: %(new)d new and %(updated)d updated communities, %(streets)d new streets.",
-            new=summary["communities_new"], updated=summary["communities_updated"],
-            streets=summary["streets_new"]), "info")
+    flash(
+        _(
+            "Import done: %(new)d new and %(updated)d updated communities, %(streets)d new streets.",
+            new=summary["communities_new"],
+            updated=summary["communities_updated"],
+            streets=summary["streets_new"],
+        ),
+        "info",
+    )
     return redirect(url_for(".index"))

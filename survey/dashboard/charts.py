@@ -1,4 +1,5 @@
 """Server-side SVG charts: coordinates computed here, drawn by templates/dashboard/_chart.html."""
+
 from dataclasses import dataclass, field
 from datetime import timedelta
 

@@ -1,4 +1,5 @@
 """The dashboard filter: questionnaire version and a date range (a GET form)."""
+
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SubmitField
 from wtforms.validators import Optional, ValidationError

@@ -1,4 +1,5 @@
 """Dashboard figures: which version and dates, rankings, trends and the weakest questions."""
+
 from datetime import timedelta
 
 from .. import localtime
@@ -55,12 +56,23 @@ def trend(version_id, community_ids, since, until, target, marker_label="", toda
             awareness.append((day, share * 100))
         table.append((day, people, total, share))
     people_chart = trend_chart(
-        [("line-people", cumulative)], first_day, last_day, max([total, 1]), lambda v: f"{v:.0f}",
-        target=target, marker=campaign.inspection_date, marker_label=marker_label,
+        [("line-people", cumulative)],
+        first_day,
+        last_day,
+        max([total, 1]),
+        lambda v: f"{v:.0f}",
+        target=target,
+        marker=campaign.inspection_date,
+        marker_label=marker_label,
     )
     awareness_chart = trend_chart(
-        [("line-awareness", awareness)], first_day, last_day, 100, lambda v: f"{v:.0f}%",
-        marker=campaign.inspection_date, marker_label=marker_label,
+        [("line-awareness", awareness)],
+        first_day,
+        last_day,
+        100,
+        lambda v: f"{v:.0f}%",
+        marker=campaign.inspection_date,
+        marker_label=marker_label,
     )
     return people_chart, awareness_chart, table
 

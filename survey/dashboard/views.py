@@ -4,6 +4,7 @@ Each page is a per-request shell (templates/dashboard/page.html: staff bar, disp
 their CSRF tokens) around an inner part kept in the stats cache (survey/stats/cache.py) while the data is
 unchanged. Access is checked before the cache is consulted, from codes and ids alone.
 """
+
 import sys
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
@@ -37,7 +38,8 @@ def _filters():
     """Read version and dates from the query string; a bad value is reported, not fatal."""
     form = FilterForm(request.args)
     versions = db.session.scalars(
-        select(QuestionnaireVersion).where(QuestionnaireVersion.status != "draft")
+        select(QuestionnaireVersion)
+        .where(QuestionnaireVersion.status != "draft")
         .order_by(QuestionnaireVersion.number.desc())
     ).all()
     form.version.choices = [SelectChoice(str(v.number), _("Version %(number)d", number=v.number)) for v in versions]
@@ -96,8 +98,16 @@ def _cached_body(place_code, render):
     args = tuple(sorted(request.args.items(multi=True)))
     if sum(len(k) + len(v) for k, v in args) > MAX_QUERY:  # not worth a cache entry: render it
         return render()
-    key = ("page", request.endpoint, place_code, stats_cache.viewer_scope(current_user), locale_code(),
-           localtime.today(), request.script_root, args)
+    key = (
+        "page",
+        request.endpoint,
+        place_code,
+        stats_cache.viewer_scope(current_user),
+        locale_code(),
+        localtime.today(),
+        request.script_root,
+        args,
+    )
     return stats_cache.cached(key, render, size=lambda page: sys.getsizeof(page[0]) + len(page[1]))
 
 
@@ -117,11 +127,19 @@ def community(code):
         result = services.stats_for(version.id, [found.id], since, until)
         stats = result.communities[0][1]
         people_chart, awareness_chart, table = services.trend(
-            version.id, [found.id], since, until, stats.target, marker_label=_("Inspection day"))
+            version.id, [found.id], since, until, stats.target, marker_label=_("Inspection day")
+        )
         return found.name, _render_utf8(
-            "dashboard/community.html", community=found, stats=stats, street_stats=result.streets[0][1],
-            district_stats=result.district, missed=services.most_missed(stats), people_chart=people_chart,
-            awareness_chart=awareness_chart, trend_table=table, min_count=result.min_count,
+            "dashboard/community.html",
+            community=found,
+            stats=stats,
+            street_stats=result.streets[0][1],
+            district_stats=result.district,
+            missed=services.most_missed(stats),
+            people_chart=people_chart,
+            awareness_chart=awareness_chart,
+            trend_table=table,
+            min_count=result.min_count,
             **_common(form, version),
         )
 
@@ -140,16 +158,27 @@ def _rollup_body(template, title, unit_stats, community_ids, detail, **extra):
     result = services.stats_for(version.id, community_ids, since, until, detail)
     key, descending = _ranking_args()
     people_chart, awareness_chart, table = services.trend(
-        version.id, community_ids, since, until, unit_stats(result).target, marker_label=_("Inspection day"))
+        version.id, community_ids, since, until, unit_stats(result).target, marker_label=_("Inspection day")
+    )
     # One url_for for hundreds of rows: codes are [a-z0-9-] (CODE_PATTERN), so they need no quoting.
     link = url_for(".community", code="~", version=version.number)
     community_link = {c.code: link.replace("/~?", f"/{c.code}?", 1) for c, _stats in result.communities}
     return title, _render_utf8(
-        template, title=title, stats=unit_stats(result), result=result, community_link=community_link,
-        ranking=services.ranking(result.communities, key, descending), sort=key, descending=descending,
-        missed=services.most_missed(unit_stats(result)), people_chart=people_chart,
-        awareness_chart=awareness_chart, trend_table=table, min_count=result.min_count,
-        **_common(form, version), **extra,
+        template,
+        title=title,
+        stats=unit_stats(result),
+        result=result,
+        community_link=community_link,
+        ranking=services.ranking(result.communities, key, descending),
+        sort=key,
+        descending=descending,
+        missed=services.most_missed(unit_stats(result)),
+        people_chart=people_chart,
+        awareness_chart=awareness_chart,
+        trend_table=table,
+        min_count=result.min_count,
+        **_common(form, version),
+        **extra,
     )
 
 
@@ -165,9 +194,14 @@ def street(code):
 
     def render():
         found = db.session.get(Street, place.id)
-        return _rollup_body("dashboard/rollup.html", found.name,
-                            lambda r: next(s for st, s in r.streets if st.id == found.id),
-                            [c.id for c in found.communities], "community", street=found)
+        return _rollup_body(
+            "dashboard/rollup.html",
+            found.name,
+            lambda r: next(s for st, s in r.streets if st.id == found.id),
+            [c.id for c in found.communities],
+            "community",
+            street=found,
+        )
 
     return _page(*_cached_body(place.code, render))
 
@@ -176,6 +210,16 @@ def street(code):
 @roles_required("admin", "district")
 def district():
     """The whole district: every community ranked, streets compared, the heat map."""
-    return _page(*_cached_body(None, lambda: _rollup_body(
-        "dashboard/rollup.html", _("Whole district"), lambda r: r.district, community_scope(current_user),
-        "street", street=None)))
+    return _page(
+        *_cached_body(
+            None,
+            lambda: _rollup_body(
+                "dashboard/rollup.html",
+                _("Whole district"),
+                lambda r: r.district,
+                community_scope(current_user),
+                "street",
+                street=None,
+            ),
+        )
+    )

@@ -1,4 +1,5 @@
 """``flask --app app export``: the anonymised raw answers as CSV, written on the server."""
+
 import os
 import tempfile
 from pathlib import Path
@@ -13,10 +14,19 @@ from .raw import write_raw_csv
 
 
 @click.command("export")
-@click.option("--output", "output", required=True, type=click.Path(dir_okay=False, writable=True),
-              help="File to write (CSV, UTF-8 with BOM).")
-@click.option("--version", "version_number", type=click.IntRange(min=1),
-              help="Only this questionnaire version (default: every version).")
+@click.option(
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True),
+    help="File to write (CSV, UTF-8 with BOM).",
+)
+@click.option(
+    "--version",
+    "version_number",
+    type=click.IntRange(min=1),
+    help="Only this questionnaire version (default: every version).",
+)
 @click.option("--force", is_flag=True, help="Replace the file if it exists.")
 @with_appcontext
 def export_command(output, version_number, force):
@@ -43,8 +53,12 @@ def export_command(output, version_number, force):
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    audit.record("export.answers", "questionnaire_version", version.id if version else None,
-                 {"version": version.number if version else "all", "cli": True})
+    audit.record(
+        "export.answers",
+        "questionnaire_version",
+        version.id if version else None,
+        {"version": version.number if version else "all", "cli": True},
+    )
     db.session.commit()
     click.echo(f"Wrote {rows} answers to {path}.")
 

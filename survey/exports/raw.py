@@ -9,6 +9,7 @@ The CSV is written a response at a time: its own cells are formatted once, and e
 and answer, which repeat across responses) once per distinct packed answer, then the rows are joined as
 text. The result is exactly what ``csv.writer`` makes of ``raw_rows`` (tested), several times faster.
 """
+
 import csv
 import io
 import json
@@ -23,8 +24,22 @@ from .writers import BOM, csv_cell
 CHUNK_ROWS = 5000
 # Formatted answer cells kept at most (free-text answers make the set of distinct answers unbounded).
 CACHED_ANSWERS = 50_000
-COLUMNS = ("response_id", "version", "community", "submitted_at", "attempt_number", "is_counted",
-           "item_position", "item_id", "kind", "question_type", "option_ids", "text", "is_correct", "is_positive")
+COLUMNS = (
+    "response_id",
+    "version",
+    "community",
+    "submitted_at",
+    "attempt_number",
+    "is_counted",
+    "item_position",
+    "item_id",
+    "kind",
+    "question_type",
+    "option_ids",
+    "text",
+    "is_correct",
+    "is_positive",
+)
 
 
 def _snapshot_connection():
@@ -38,8 +53,15 @@ def _responses(connection, version_id, chunk_rows):
     """Responses in id order with their packed answers, ``chunk_rows`` at a time from a server-side cursor
     (Core: the ORM result layer would cost several times more per row, and nothing here needs it)."""
     query = (
-        select(Response.id, QuestionnaireVersion.number, Community.code, Response.submitted_at,
-               Response.attempt_number, Response.is_counted, Response.packed_answers)
+        select(
+            Response.id,
+            QuestionnaireVersion.number,
+            Community.code,
+            Response.submitted_at,
+            Response.attempt_number,
+            Response.is_counted,
+            Response.packed_answers,
+        )
         .join(Community, Response.community_id == Community.id)
         .join(QuestionnaireVersion, Response.version_id == QuestionnaireVersion.id)
         .order_by(Response.id)
@@ -59,9 +81,12 @@ def _option_cell(value):
 def raw_rows(version_id=None, chunk_rows=CHUNK_ROWS):
     """Yield one list of CSV cells per answer (COLUMNS order), ordered by response then item id."""
     with _snapshot_connection() as connection:
-        items = {item_id: [csv_cell(position), csv_cell(item_id), kind, question_type]
-                 for item_id, position, kind, question_type in connection.execute(
-                     select(Item.id, Item.position, Item.kind, Item.question_type))}
+        items = {
+            item_id: [csv_cell(position), csv_cell(item_id), kind, question_type]
+            for item_id, position, kind, question_type in connection.execute(
+                select(Item.id, Item.position, Item.kind, Item.question_type)
+            )
+        }
         responses = _responses(connection, version_id, chunk_rows)
         local = localtime.day_finder().local_time  # the district's time, with its UTC offset
         try:
@@ -70,9 +95,14 @@ def raw_rows(version_id=None, chunk_rows=CHUNK_ROWS):
                 cells = [csv_cell(value) for value in (response_id, number, code, when, attempt, counted)]
                 # Packed answers are in item id order already (``pack_answers``).
                 for item_id, value, correct, positive in json.loads(packed):
-                    yield [*cells, *items[item_id], _option_cell(value),
-                           csv_cell(value if isinstance(value, str) else None), csv_cell(correct),
-                           csv_cell(positive)]
+                    yield [
+                        *cells,
+                        *items[item_id],
+                        _option_cell(value),
+                        csv_cell(value if isinstance(value, str) else None),
+                        csv_cell(correct),
+                        csv_cell(positive),
+                    ]
         finally:
             responses.close()  # a server-side cursor left open would linger until the connection closes
 
@@ -95,15 +125,25 @@ def _csv_records(version_id, chunk_rows):
     """Per response in id order: (its number of answer rows, those rows as CSV text with line ends)."""
     record = _CsvRecord()
     with _snapshot_connection() as connection:
-        items = {item_id: [csv_cell(position), csv_cell(item_id), kind, question_type]
-                 for item_id, position, kind, question_type in connection.execute(
-                     select(Item.id, Item.position, Item.kind, Item.question_type))}
+        items = {
+            item_id: [csv_cell(position), csv_cell(item_id), kind, question_type]
+            for item_id, position, kind, question_type in connection.execute(
+                select(Item.id, Item.position, Item.kind, Item.question_type)
+            )
+        }
         answers = {}  # one packed element's text -> its item and answer cells as CSV
 
         def answer_cells(element):
             item_id, value, correct, positive = json.loads("[" + element + "]")
-            return record([*items[item_id], _option_cell(value), csv_cell(value if isinstance(value, str) else None),
-                           csv_cell(correct), csv_cell(positive)])
+            return record(
+                [
+                    *items[item_id],
+                    _option_cell(value),
+                    csv_cell(value if isinstance(value, str) else None),
+                    csv_cell(correct),
+                    csv_cell(positive),
+                ]
+            )
 
         responses = _responses(connection, version_id, chunk_rows)
         local = localtime.day_finder().local_time  # the district's time, with its UTC offset

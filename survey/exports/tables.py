@@ -1,4 +1,5 @@
 """The figures of each dashboard as plain tables (localised headers), ready for any writer."""
+
 from dataclasses import dataclass, field
 
 from ..i18n import _
@@ -46,8 +47,12 @@ def _rate_cells(rate):
 
 def summary_table(stats):
     """One unit's headline figures: participants, target, progress, then each rate with its interval."""
-    table = Table(_("Summary"), [_("Measure"), *_interval_headers()], percent_columns=frozenset({1, 2, 3}),
-                  count_rows=frozenset({0, 1, 2, 3}))
+    table = Table(
+        _("Summary"),
+        [_("Measure"), *_interval_headers()],
+        percent_columns=frozenset({1, 2, 3}),
+        count_rows=frozenset({0, 1, 2, 3}),
+    )
     table.rows += [
         [_("Participants"), stats.participants, None, None, None],
         [_("Of whom assisted by staff"), stats.assisted, None, None, None],
@@ -62,10 +67,22 @@ def summary_table(stats):
 
 def questions_table(stats):
     """Correct rate per knowledge question, in questionnaire order."""
-    table = Table(_("Questions"), [_("No."), _("Item id"), _("Question"), _("Correct rate"), _("Lower bound (95% CI)"),
-                                   _("Upper bound (95% CI)"), _("Answers")], percent_columns=frozenset({3, 4, 5}))
-    table.rows = [[number, item.id, item.text, *_rate_cells(rate)]
-                  for number, (item, rate) in enumerate(stats.questions, start=1)]
+    table = Table(
+        _("Questions"),
+        [
+            _("No."),
+            _("Item id"),
+            _("Question"),
+            _("Correct rate"),
+            _("Lower bound (95% CI)"),
+            _("Upper bound (95% CI)"),
+            _("Answers"),
+        ],
+        percent_columns=frozenset({3, 4, 5}),
+    )
+    table.rows = [
+        [number, item.id, item.text, *_rate_cells(rate)] for number, (item, rate) in enumerate(stats.questions, start=1)
+    ]
     return table
 
 
@@ -78,13 +95,25 @@ def ranking_table(rows, level_label, unit_rows=()):
     """The ranking: one row per community (then any roll-up rows), with every rate and its interval."""
     labels = rate_labels()
     rate_names = list(labels)
-    headers = [_("Level"), _("Code"), _("Name"), _("Street"), _("Participants"), _("Target population"),
-               _("Participation target"), _("Progress to target")]
+    headers = [
+        _("Level"),
+        _("Code"),
+        _("Name"),
+        _("Street"),
+        _("Participants"),
+        _("Target population"),
+        _("Participation target"),
+        _("Progress to target"),
+    ]
     percent = {7}
     for name in rate_names:
         start = len(headers)
-        headers += [labels[name], _("%(measure)s: 95%% low", measure=labels[name]),
-                    _("%(measure)s: 95%% high", measure=labels[name]), _("%(measure)s: n", measure=labels[name])]
+        headers += [
+            labels[name],
+            _("%(measure)s: 95%% low", measure=labels[name]),
+            _("%(measure)s: 95%% high", measure=labels[name]),
+            _("%(measure)s: n", measure=labels[name]),
+        ]
         percent |= {start, start + 1, start + 2}
     headers.append(_("Of whom assisted by staff"))
     table = Table(_("Communities"), headers, percent_columns=frozenset(percent))
@@ -97,8 +126,7 @@ def ranking_table(rows, level_label, unit_rows=()):
 
 def _unit_row(level, code, name, street_name, stats):
     rates = dict(stats.rate_fields())
-    cells = [level, code, name, street_name, stats.participants, stats.population, stats.target,
-             stats.target_progress]
+    cells = [level, code, name, street_name, stats.participants, stats.population, stats.target, stats.target_progress]
     for rate_name in rate_labels():
         cells += _rate_cells(rates[rate_name])
     cells.append(stats.assisted)

@@ -1,4 +1,5 @@
 """Download the dashboards' figures (CSV, XLSX) and, for administrators, the raw answers (streamed CSV)."""
+
 from contextlib import closing
 
 from flask import Blueprint, Response, abort, current_app, request
@@ -87,8 +88,7 @@ def street(code, fmt):
     if current_user.role == "street" and current_user.street_id != found.id:
         abort(403)
     filters = parse_filters(request.args)
-    result = dashboards.stats_for(filters.version.id, [c.id for c in found.communities], filters.since,
-                                  filters.until)
+    result = dashboards.stats_for(filters.version.id, [c.id for c in found.communities], filters.since, filters.until)
     street_stats = next(s for st, s in result.streets if st.id == found.id)
     return _tables_response(tables.street_tables(found, _ranked(result), street_stats), found.code, filters, fmt)
 
@@ -101,8 +101,9 @@ def district(fmt):
         abort(404)
     filters = parse_filters(request.args)
     result = dashboards.stats_for(filters.version.id, community_scope(current_user), filters.since, filters.until)
-    return _tables_response(tables.district_tables(_ranked(result), result.streets, result.district), "district",
-                            filters, fmt)
+    return _tables_response(
+        tables.district_tables(_ranked(result), result.streets, result.district), "district", filters, fmt
+    )
 
 
 @bp.get("/answers.csv")
@@ -111,8 +112,12 @@ def answers():
     """The anonymised raw answers, one row per answer, streamed (all versions unless ``version`` is given)."""
     number = request.args.get("version")
     version = find_version(number) if number else None
-    audit.record("export.answers", "questionnaire_version", version.id if version else None,
-                 {"version": version.number if version else "all"})
+    audit.record(
+        "export.answers",
+        "questionnaire_version",
+        version.id if version else None,
+        {"version": version.number if version else "all"},
+    )
     db.session.commit()
     name = f"civic-survey-answers-{f'v{version.number}' if version else 'all'}-{localtime.today().isoformat()}.csv"
     app, version_id = current_app._get_current_object(), version.id if version else None

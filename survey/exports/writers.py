@@ -1,4 +1,5 @@
 """CSV (UTF-8 with a BOM, so Excel in China opens it right) and XLSX writers for export tables."""
+
 import csv
 import io
 import math

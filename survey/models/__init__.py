@@ -1,4 +1,5 @@
 """All models, importable from one place."""
+
 from .api import ApiToken
 from .campaign import Campaign, CampaignTranslation
 from .community import Community, CommunityTranslation, Street, StreetTranslation
@@ -18,10 +19,35 @@ from .rollup import StatsDay, StatsGain, StatsItem
 from .staff import ROLES, AuditEntry, StaffSession, StaffUser
 
 __all__ = [
-    "ApiToken", "ROLES", "AuditEntry", "Campaign", "CampaignTranslation", "PageImage", "PageRevision", "StaffSession",
-    "StaffUser", "StatsDay", "StatsGain", "StatsItem", "AcceptedAnswer", "Community",
-    "CommunityTranslation", "Item",
-    "ItemTranslation", "Option", "OptionTranslation", "Page", "PageTranslation", "QuestionnaireVersion",
-    "Response", "Section", "SectionTranslation", "StoredAnswer", "Street", "StreetTranslation", "pack_answers",
-    "split_packed", "unpack_answers",
+    "ApiToken",
+    "ROLES",
+    "AuditEntry",
+    "Campaign",
+    "CampaignTranslation",
+    "PageImage",
+    "PageRevision",
+    "StaffSession",
+    "StaffUser",
+    "StatsDay",
+    "StatsGain",
+    "StatsItem",
+    "AcceptedAnswer",
+    "Community",
+    "CommunityTranslation",
+    "Item",
+    "ItemTranslation",
+    "Option",
+    "OptionTranslation",
+    "Page",
+    "PageTranslation",
+    "QuestionnaireVersion",
+    "Response",
+    "Section",
+    "SectionTranslation",
+    "StoredAnswer",
+    "Street",
+    "StreetTranslation",
+    "pack_answers",
+    "split_packed",
+    "unpack_answers",
 ]

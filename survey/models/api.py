@@ -1,4 +1,5 @@
 """API tokens: a staff member's key to the statistics API, stored only as a hash."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String

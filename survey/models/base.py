@@ -1,4 +1,5 @@
 """Shared model helpers: timestamps and per-locale content lookup."""
+
 from datetime import UTC, datetime
 
 from flask_babel import get_locale

@@ -1,4 +1,5 @@
 """Campaign settings: one row, with the site name per locale."""
+
 from datetime import date
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint

@@ -1,4 +1,5 @@
 """Streets (街道) and communities (社区), the units every rate is reported for."""
+
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -17,9 +18,7 @@ class Street(Translatable, db.Model):
     translations = relationship(
         "StreetTranslation", lazy="selectin", cascade="all, delete-orphan", back_populates="street"
     )
-    communities = relationship(
-        "Community", back_populates="street", order_by="Community.position", lazy="selectin"
-    )
+    communities = relationship("Community", back_populates="street", order_by="Community.position", lazy="selectin")
 
     @property
     def name(self):

@@ -1,4 +1,5 @@
 """Publicity pages residents read, with per-locale title and Markdown body."""
+
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
@@ -22,9 +23,7 @@ class Page(Translatable, db.Model):
     is_featured: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    translations = relationship(
-        "PageTranslation", lazy="selectin", cascade="all, delete-orphan", back_populates="page"
-    )
+    translations = relationship("PageTranslation", lazy="selectin", cascade="all, delete-orphan", back_populates="page")
 
     @property
     def title(self):

@@ -1,4 +1,5 @@
 """Questionnaire versions, their sections, items, options and accepted fill-in answers."""
+
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
@@ -92,12 +93,13 @@ class Item(Translatable, db.Model):
         "Option", back_populates="item", order_by="Option.position", cascade="all, delete-orphan", lazy="selectin"
     )
     accepted_answers = relationship(
-        "AcceptedAnswer", back_populates="item", cascade="all, delete-orphan", lazy="selectin",
+        "AcceptedAnswer",
+        back_populates="item",
+        cascade="all, delete-orphan",
+        lazy="selectin",
         order_by="AcceptedAnswer.id",
     )
-    translations = relationship(
-        "ItemTranslation", lazy="selectin", cascade="all, delete-orphan", back_populates="item"
-    )
+    translations = relationship("ItemTranslation", lazy="selectin", cascade="all, delete-orphan", back_populates="item")
 
     @property
     def text(self):

@@ -1,4 +1,5 @@
 """Anonymous responses and their answers; no name, address or user-agent is ever stored."""
+
 import json
 import re
 from datetime import datetime
@@ -47,8 +48,10 @@ def pack_answers(answers):
 
     Sorted by item id; a multiple choice's option ids are sorted too, so equal answers pack to equal text.
     """
-    rows = sorted([item_id, sorted(value) if isinstance(value, (list, tuple, set, frozenset)) else value,
-                   is_correct, is_positive] for item_id, value, is_correct, is_positive in answers)
+    rows = sorted(
+        [item_id, sorted(value) if isinstance(value, (list, tuple, set, frozenset)) else value, is_correct, is_positive]
+        for item_id, value, is_correct, is_positive in answers
+    )
     return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -59,7 +62,8 @@ def unpack_answers(packed):
 
 # One element of a packed answers array exactly as ``pack_answers`` writes it.
 _PACKED_ELEMENT = re.compile(
-    r'\[\d+,(?:-?\d+|\[[\d,]*\]|"(?:[^"\\]|\\.)*"|null),(?:true|false|null),(?:true|false|null)\]')
+    r'\[\d+,(?:-?\d+|\[[\d,]*\]|"(?:[^"\\]|\\.)*"|null),(?:true|false|null),(?:true|false|null)\]'
+)
 
 
 def split_packed(packed):
@@ -75,8 +79,9 @@ def split_packed(packed):
     elements = _PACKED_ELEMENT.findall(packed)
     if "[" + ",".join(elements) + "]" == packed:
         return [element[1:-1] for element in elements]
-    return [json.dumps(element, ensure_ascii=False, separators=(",", ":"))[1:-1]
-            for element in json.loads(packed or "[]")]
+    return [
+        json.dumps(element, ensure_ascii=False, separators=(",", ":"))[1:-1] for element in json.loads(packed or "[]")
+    ]
 
 
 class Response(db.Model):

@@ -3,6 +3,7 @@
 Each row holds sums only, updated in the same transaction as the response it counts; the stats
 service adds rows up, and ``flask --app app stats check`` compares them with a recount.
 """
+
 from datetime import date
 
 from sqlalchemy import Float, ForeignKey, text
@@ -15,8 +16,9 @@ class StatsDay(db.Model):
     """Counted attempts of one version in one community on one day (UTC)."""
 
     __tablename__ = "stats_day"
-    version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id", ondelete="CASCADE"),
-                                            primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_version.id", ondelete="CASCADE"), primary_key=True
+    )
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"), primary_key=True)
     day: Mapped[date] = mapped_column(primary_key=True)
     participants: Mapped[int] = mapped_column(default=0)
@@ -36,8 +38,9 @@ class StatsItem(db.Model):
     """Answers to one item in counted attempts of one community (all days)."""
 
     __tablename__ = "stats_item"
-    version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id", ondelete="CASCADE"),
-                                            primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_version.id", ondelete="CASCADE"), primary_key=True
+    )
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"), primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("item.id", ondelete="CASCADE"), primary_key=True)
     answered: Mapped[int] = mapped_column(default=0)
@@ -54,8 +57,9 @@ class StatsGain(db.Model):
     """Learning gain sums of the participants whose counted attempt was in one community (all days)."""
 
     __tablename__ = "stats_gain"
-    version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_version.id", ondelete="CASCADE"),
-                                            primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("questionnaire_version.id", ondelete="CASCADE"), primary_key=True
+    )
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id", ondelete="CASCADE"), primary_key=True)
     participants: Mapped[int] = mapped_column(default=0)
     gain_sum: Mapped[float] = mapped_column(Float, default=0.0)

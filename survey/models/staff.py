@@ -1,4 +1,5 @@
 """Staff accounts, their server-side sessions, API tokens and the audit log."""
+
 from datetime import datetime
 
 from flask_login import UserMixin

@@ -1,4 +1,5 @@
 """Forms of the publicity-page editor: a page, an image upload, comparing and restoring revisions."""
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
@@ -28,7 +29,9 @@ def _title(label, locale):
 
 def _body(label, locale):
     return TextAreaField(
-        label, validators=[Length(max=MAX_BODY_CHARS)], description=MARKDOWN_HELP,
+        label,
+        validators=[Length(max=MAX_BODY_CHARS)],
+        description=MARKDOWN_HELP,
         render_kw={"lang": LOCALE_TAGS[locale], "rows": 14, "spellcheck": "true"},
     )
 
@@ -38,17 +41,23 @@ class PageForm(FlaskForm):
 
     slug = StringField(
         _l("Address"),
-        validators=[InputRequired(message=SLUG_MESSAGE), Length(max=64, message=_l("At most 64 characters.")),
-                    Regexp(SLUG_PATTERN, message=SLUG_MESSAGE)],
+        validators=[
+            InputRequired(message=SLUG_MESSAGE),
+            Length(max=64, message=_l("At most 64 characters.")),
+            Regexp(SLUG_PATTERN, message=SLUG_MESSAGE),
+        ],
         description=_l("The last part of the page's web address: /pages/address."),
         render_kw={"autocapitalize": "none", "autocomplete": "off", "spellcheck": "false"},
     )
-    category = SelectField(_l("Category"),
-                           choices=[SelectChoice(code, label) for code, label in CATEGORY_LABELS.items()])
+    category = SelectField(
+        _l("Category"), choices=[SelectChoice(code, label) for code, label in CATEGORY_LABELS.items()]
+    )
     position = IntegerField(
-        _l("Order"), default=0, validators=[Optional(), NumberRange(min=0, max=9999,
-                                                                  message=_l("Enter a whole number from 0 to 9999."))],
-        description=_l("Pages with smaller numbers come first."), render_kw={"inputmode": "numeric"},
+        _l("Order"),
+        default=0,
+        validators=[Optional(), NumberRange(min=0, max=9999, message=_l("Enter a whole number from 0 to 9999."))],
+        description=_l("Pages with smaller numbers come first."),
+        render_kw={"inputmode": "numeric"},
     )
     is_published = BooleanField(_l("Published: residents can read it"))
     is_featured = BooleanField(_l("Featured on the home page"))
@@ -93,8 +102,14 @@ class PageForm(FlaskForm):
 
 def page_form_data(page, latest):
     """Initial form values for an existing page."""
-    data = {"slug": page.slug, "category": page.category, "position": page.position,
-            "is_published": page.is_published, "is_featured": page.is_featured, "revision": str(latest)}
+    data = {
+        "slug": page.slug,
+        "category": page.category,
+        "position": page.position,
+        "is_published": page.is_published,
+        "is_featured": page.is_featured,
+        "revision": str(latest),
+    }
     for row in page.translations:
         if row.locale in LOCALES:
             data[f"title_{row.locale}"], data[f"body_{row.locale}"] = row.title, row.body
@@ -105,7 +120,8 @@ class ImageForm(FlaskForm):
     """One image to use in pages."""
 
     image = FileField(
-        _l("Image file"), validators=[FileRequired(message=_l("Choose an image file."))],
+        _l("Image file"),
+        validators=[FileRequired(message=_l("Choose an image file."))],
         render_kw={"accept": "image/png,image/jpeg,image/webp,image/gif"},
     )
     submit = SubmitField(_l("Upload"))

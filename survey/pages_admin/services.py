@@ -1,4 +1,5 @@
 """Publicity pages for editors: save with a revision, restore, compare, preview, and image uploads."""
+
 import difflib
 import io
 import json
@@ -34,14 +35,19 @@ class PageError(ValueError):
 
 # --- Snapshots --------------------------------------------------------------------------------------
 
+
 def page_data(page):
     """The page's full editable content as a plain dict (what a revision stores)."""
     rows = {row.locale: row for row in page.translations}
     return {
-        "slug": page.slug, "category": page.category, "position": page.position or 0,
-        "is_published": bool(page.is_published), "is_featured": bool(page.is_featured),
+        "slug": page.slug,
+        "category": page.category,
+        "position": page.position or 0,
+        "is_published": bool(page.is_published),
+        "is_featured": bool(page.is_featured),
         "translations": {
-            code: {"title": rows[code].title, "body": rows[code].body or ""} if code in rows
+            code: {"title": rows[code].title, "body": rows[code].body or ""}
+            if code in rows
             else {"title": "", "body": ""}
             for code in LOCALES
         },
@@ -110,6 +116,7 @@ def _apply(page, data):
 
 # --- Revisions --------------------------------------------------------------------------------------
 
+
 def latest_number(page):
     """The highest revision number of ``page`` (0 when it has none)."""
     return db.session.scalar(select(func.max(PageRevision.number)).where(PageRevision.page_id == page.id)) or 0
@@ -117,8 +124,11 @@ def latest_number(page):
 
 def _add_revision(page, data, staff, note, created_at=None):
     revision = PageRevision(
-        page_id=page.id, number=latest_number(page) + 1, note=(note or None) and note[:200],
-        content=json.dumps(data, ensure_ascii=False, sort_keys=True), staff_id=staff.id if staff else None,
+        page_id=page.id,
+        number=latest_number(page) + 1,
+        note=(note or None) and note[:200],
+        content=json.dumps(data, ensure_ascii=False, sort_keys=True),
+        staff_id=staff.id if staff else None,
     )
     if created_at is not None:
         revision.created_at = created_at
@@ -155,8 +165,13 @@ def save_page(page, data, staff, note=None, expected_revision=None):
     _apply(page, data)
     db.session.flush()
     revision = _add_revision(page, data, staff, clean_plain_text(note) or (NOTE_CREATED if creating else None))
-    audit.record("page.create" if creating else "page.update", "page", page.id,
-                 {"slug": page.slug, "revision": revision.number, "is_published": page.is_published}, staff=staff)
+    audit.record(
+        "page.create" if creating else "page.update",
+        "page",
+        page.id,
+        {"slug": page.slug, "revision": revision.number, "is_published": page.is_published},
+        staff=staff,
+    )
     db.session.commit()
     return page, revision
 
@@ -181,8 +196,13 @@ def restore_revision(page, revision, staff):
     _apply(page, data)
     db.session.flush()
     new = _add_revision(page, data, staff, f"{NOTE_RESTORED}{revision.number}")
-    audit.record("page.restore", "page", page.id, {"slug": page.slug, "from": revision.number, "revision": new.number},
-                 staff=staff)
+    audit.record(
+        "page.restore",
+        "page",
+        page.id,
+        {"slug": page.slug, "from": revision.number, "revision": new.number},
+        staff=staff,
+    )
     db.session.commit()
     return new, slug_kept
 
@@ -196,9 +216,7 @@ def page_revisions(page):
 
 def get_revision(page, number):
     """One revision of ``page`` by number, or None."""
-    return db.session.scalar(
-        select(PageRevision).where(PageRevision.page_id == page.id, PageRevision.number == number)
-    )
+    return db.session.scalar(select(PageRevision).where(PageRevision.page_id == page.id, PageRevision.number == number))
 
 
 def note_code(note):
@@ -207,12 +225,13 @@ def note_code(note):
         return "created", None
     if note == NOTE_ORIGINAL:
         return "original", None
-    if note and note.startswith(NOTE_RESTORED) and note[len(NOTE_RESTORED):].isdigit():
-        return "restored", int(note[len(NOTE_RESTORED):])
+    if note and note.startswith(NOTE_RESTORED) and note[len(NOTE_RESTORED) :].isdigit():
+        return "restored", int(note[len(NOTE_RESTORED) :])
     return "text", note
 
 
 # --- Listing and preview ------------------------------------------------------------------------------
+
 
 def list_pages():
     """Every page in category order, each with its latest revision (or None): [(page, revision)]."""
@@ -251,8 +270,13 @@ SIMILAR_ENOUGH = 0.5
 
 
 def _line(kind, old_number, new_number, text, segments=None):
-    return {"kind": kind, "old": old_number, "new": new_number, "text": text,
-            "segments": segments if segments is not None else [(False, text)]}
+    return {
+        "kind": kind,
+        "old": old_number,
+        "new": new_number,
+        "text": text,
+        "segments": segments if segments is not None else [(False, text)],
+    }
 
 
 def _segments(before, after):
@@ -307,15 +331,25 @@ def compare(old, new):
     for code in LOCALES:
         for field in ("title", "body"):
             before, after = old["translations"][code][field], new["translations"][code][field]
-            texts.append({"locale": code, "field": field, "changed": before != after,
-                          "lines": _line_diff(before, after) if before != after else []})
+            texts.append(
+                {
+                    "locale": code,
+                    "field": field,
+                    "changed": before != after,
+                    "lines": _line_diff(before, after) if before != after else [],
+                }
+            )
     return {"fields": fields, "texts": texts, "changed": bool(fields) or any(t["changed"] for t in texts)}
 
 
 # --- Images ------------------------------------------------------------------------------------------
 
-IMAGE_TYPES = {"PNG": ("image/png", "png"), "JPEG": ("image/jpeg", "jpg"),
-               "GIF": ("image/gif", "gif"), "WEBP": ("image/webp", "webp")}
+IMAGE_TYPES = {
+    "PNG": ("image/png", "png"),
+    "JPEG": ("image/jpeg", "jpg"),
+    "GIF": ("image/gif", "gif"),
+    "WEBP": ("image/webp", "webp"),
+}
 EXTENSIONS = {extension: content_type for content_type, extension in IMAGE_TYPES.values()}
 EXTENSION_OF = {content_type: extension for content_type, extension in IMAGE_TYPES.values()}
 MAX_PIXELS = 40_000_000
@@ -354,12 +388,23 @@ def read_image(stream, max_bytes, max_pixels=MAX_PIXELS):
 def store_image(stream, staff, max_bytes):
     """Check an upload and keep it under a random token; raise ImageError (nothing stored) when refused."""
     data, content_type, width, height = read_image(stream, max_bytes)
-    image = PageImage(token=secrets.token_urlsafe(16), content_type=content_type, data=data,
-                      width=width, height=height, staff_id=staff.id if staff else None)
+    image = PageImage(
+        token=secrets.token_urlsafe(16),
+        content_type=content_type,
+        data=data,
+        width=width,
+        height=height,
+        staff_id=staff.id if staff else None,
+    )
     db.session.add(image)
     db.session.flush()
-    audit.record("page_image.upload", "page_image", image.id,
-                 {"token": image.token, "type": content_type, "bytes": len(data)}, staff=staff)
+    audit.record(
+        "page_image.upload",
+        "page_image",
+        image.id,
+        {"token": image.token, "type": content_type, "bytes": len(data)},
+        staff=staff,
+    )
     db.session.commit()
     return image
 

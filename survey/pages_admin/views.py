@@ -1,4 +1,5 @@
 """The publicity-page editor (staff) and the /media/ images residents' pages show."""
+
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import force_locale, format_decimal
 from flask_login import current_user
@@ -27,8 +28,11 @@ def _register_media(state):
 @bp.errorhandler(413)
 def _too_large(error):
     """A body over the staff limit (survey.security): for an upload, say so next to the file field."""
-    if request.endpoint == "pages_admin.images" and current_user.is_authenticated \
-            and current_user.role in CONTENT_ROLES:
+    if (
+        request.endpoint == "pages_admin.images"
+        and current_user.is_authenticated
+        and current_user.role in CONTENT_ROLES
+    ):
         form = ImageForm(formdata=None)
         form.image.errors = [_image_message("too_large")]
         return _render_images(form, status=413)
@@ -44,6 +48,7 @@ def _get_page(page_id):
 
 # --- Pages ------------------------------------------------------------------------------------------
 
+
 @bp.get("/")
 @roles_required(*CONTENT_ROLES)
 def index():
@@ -54,14 +59,21 @@ def index():
 def _page_error(form, error):
     """Put a PageError next to the field it concerns (or in a flash)."""
     if error.code == "stale":
-        flash(_("Someone else saved this page after you opened it. Your text is still below: check the "
-                "history, then save again to replace their version."), "error")
+        flash(
+            _(
+                "Someone else saved this page after you opened it. Your text is still below: check the "
+                "history, then save again to replace their version."
+            ),
+            "error",
+        )
         return
     fields = {"bad_slug": "slug", "slug_taken": "slug", "bad_category": "category"}
-    messages = {"bad_slug": _("Use lowercase letters a–z, digits and single dashes, e.g. waste-sorting."),
-                "slug_taken": _("Another page already uses this address."),
-                "bad_category": _("Choose a category from the list."),
-                "title_needed": _("A published page needs a title in this language.")}
+    messages = {
+        "bad_slug": _("Use lowercase letters a–z, digits and single dashes, e.g. waste-sorting."),
+        "slug_taken": _("Another page already uses this address."),
+        "bad_category": _("Choose a category from the list."),
+        "title_needed": _("A published page needs a title in this language."),
+    }
     field = fields.get(error.code) or f"title_{error.locale}"
     form[field].errors = [*form[field].errors, messages[error.code]]
 
@@ -69,8 +81,13 @@ def _page_error(form, error):
 def _save(form, page):
     """Save the form (``page`` None creates one); return the saved page, or None after recording an error."""
     try:
-        saved, revision = services.save_page(page, form.page_data(), current_user, note=form.note.data,
-                                             expected_revision=form.expected_revision() if page else None)
+        saved, revision = services.save_page(
+            page,
+            form.page_data(),
+            current_user,
+            note=form.note.data,
+            expected_revision=form.expected_revision() if page else None,
+        )
     except services.PageError as error:
         db.session.rollback()
         if error.code == "stale":
@@ -87,8 +104,12 @@ def _save(form, page):
 
 def _render_editor(form, page, status=200):
     return render_template(
-        "pages_admin/edit.html", form=form, page=page, image_form=_image_form(ImageForm(formdata=None)),
-        images=_image_rows(6), locale_tags=LOCALE_TAGS,
+        "pages_admin/edit.html",
+        form=form,
+        page=page,
+        image_form=_image_form(ImageForm(formdata=None)),
+        images=_image_rows(6),
+        locale_tags=LOCALE_TAGS,
     ), status
 
 
@@ -130,10 +151,17 @@ def _number_arg(name, default):
 
 # --- Preview ----------------------------------------------------------------------------------------
 
+
 def _render_preview(preview, page_id, locale, source):
     with force_locale(locale):
-        return render_template("pages_admin/preview.html", page=preview, others=services.published_others(page_id),
-                               source=source, page_id=page_id, preview_locale=locale)
+        return render_template(
+            "pages_admin/preview.html",
+            page=preview,
+            others=services.published_others(page_id),
+            source=source,
+            page_id=page_id,
+            preview_locale=locale,
+        )
 
 
 def _preview_locale(value):
@@ -168,11 +196,13 @@ def preview(page_id):
 def _preview_form(page_id):
     # CSRF was checked before the view; the other fields need not be valid to be previewed.
     form = PageForm()
-    return _render_preview(services.preview_page(form.page_data()), page_id,
-                           _preview_locale(request.form.get("preview_locale")), "form")
+    return _render_preview(
+        services.preview_page(form.page_data()), page_id, _preview_locale(request.form.get("preview_locale")), "form"
+    )
 
 
 # --- Revisions --------------------------------------------------------------------------------------
+
 
 def _compare_form(revisions, old=None, new=None):
     form = CompareForm(formdata=None, old=old, new=new)
@@ -189,8 +219,13 @@ def history(page_id):
     revisions = services.page_revisions(page)
     latest = revisions[0].number if revisions else 0
     return render_template(
-        "pages_admin/history.html", page=page, revisions=revisions, latest=latest, note_code=services.note_code,
-        compare_form=_compare_form(revisions, max(latest - 1, 1), latest), restore_form=RestoreForm(),
+        "pages_admin/history.html",
+        page=page,
+        revisions=revisions,
+        latest=latest,
+        note_code=services.note_code,
+        compare_form=_compare_form(revisions, max(latest - 1, 1), latest),
+        restore_form=RestoreForm(),
     )
 
 
@@ -209,9 +244,16 @@ def diff(page_id):
         abort(404)
     changes = services.compare(services.revision_data(old), services.revision_data(new))
     return render_template(
-        "pages_admin/diff.html", page=page, old=old, new=new, changes=changes, locale_tags=LOCALE_TAGS,
-        category_labels=CATEGORY_LABELS, compare_form=_compare_form(revisions, old.number, new.number),
-        restore_form=RestoreForm(), note_code=services.note_code,
+        "pages_admin/diff.html",
+        page=page,
+        old=old,
+        new=new,
+        changes=changes,
+        locale_tags=LOCALE_TAGS,
+        category_labels=CATEGORY_LABELS,
+        compare_form=_compare_form(revisions, old.number, new.number),
+        restore_form=RestoreForm(),
+        note_code=services.note_code,
     )
 
 
@@ -234,6 +276,7 @@ def restore(page_id, number):
 
 
 # --- Images -----------------------------------------------------------------------------------------
+
 
 def _image_message(code):
     size = format_decimal(current_app.config["MAX_IMAGE_BYTES"] / (1024 * 1024), format="#,##0.#")
@@ -262,8 +305,9 @@ def _image_form(form):
 
 
 def _render_images(form, status=200, new_token=None):
-    return render_template("pages_admin/images.html", form=_image_form(form), images=_image_rows(48),
-                           new_token=new_token), status
+    return render_template(
+        "pages_admin/images.html", form=_image_form(form), images=_image_rows(48), new_token=new_token
+    ), status
 
 
 @bp.route("/images", methods=["GET", "POST"])

@@ -1,4 +1,5 @@
 """What a poster shows: the community's public survey address, its QR code and participation so far."""
+
 import io
 import os
 from dataclasses import dataclass
@@ -39,8 +40,17 @@ def qr_svg(community, inline=False):
     if inline:
         return qr.svg_inline(scale=1, border=2, svgclass="poster-qr-code", lineclass="poster-qr-line", omitsize=True)
     buffer = io.BytesIO()
-    qr.save(buffer, kind="svg", scale=10, border=4, dark="#000", light="#fff", xmldecl=True, svgns=True,
-            title=survey_url(community))
+    qr.save(
+        buffer,
+        kind="svg",
+        scale=10,
+        border=4,
+        dark="#000",
+        light="#fff",
+        xmldecl=True,
+        svgns=True,
+        title=survey_url(community),
+    )
     return buffer.getvalue()
 
 

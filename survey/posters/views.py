@@ -1,4 +1,5 @@
 """QR posters for community staff to print: an index, an A4 page per community, and the QR as PNG or SVG."""
+
 from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user
 from markupsafe import Markup
@@ -34,7 +35,9 @@ def _download(body, mimetype, filename):
 def index():
     """The communities this staff member may print a poster for, by street."""
     communities = db.session.scalars(
-        select(Community).join(Street).where(Community.id.in_(community_scope(current_user)))
+        select(Community)
+        .join(Street)
+        .where(Community.id.in_(community_scope(current_user)))
         .order_by(Street.position, Street.code, Community.position, Community.code)
     ).all()
     streets = {}
@@ -50,8 +53,13 @@ def poster(code):
     community = _community(code)
     # segno's SVG is geometry only (no staff or resident text, no style attributes), so it is safe inline.
     qr_markup = Markup(services.qr_svg(community, inline=True))  # noqa: S704
-    return render_template("posters/poster.html", community=community, url=services.survey_url(community),
-                           qr_markup=qr_markup, progress=services.progress(community))
+    return render_template(
+        "posters/poster.html",
+        community=community,
+        url=services.survey_url(community),
+        qr_markup=qr_markup,
+        progress=services.progress(community),
+    )
 
 
 @bp.get("/<code>.png")

@@ -3,6 +3,7 @@
 The server writes the cookie and renders the classes, so the choice works without JavaScript and
 the page never flashes from one scheme to the other. ``prefs.js`` only saves a reload.
 """
+
 from flask import current_app, has_request_context, request
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -79,8 +80,10 @@ def html_classes(chosen):
 # DisplayForm's two hidden fields as it renders them with base.html's own ids (the page's own form has a
 # csrf_token field too). Written out so that every page does not build a form only to print them; a test
 # compares them with the form's rendering.
-_HIDDEN_FIELDS = Markup('<input id="display-csrf-token" name="{name}" type="hidden" value="%s">\n'
-                        '        <input id="display-next" name="next" type="hidden" value="%s">')
+_HIDDEN_FIELDS = Markup(
+    '<input id="display-csrf-token" name="{name}" type="hidden" value="%s">\n'
+    '        <input id="display-next" name="next" type="hidden" value="%s">'
+)
 
 
 def hidden_fields(next_url):

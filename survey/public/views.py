@@ -1,4 +1,5 @@
 """Public pages: home, publicity pages, privacy, language choice and the health check."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -65,12 +66,14 @@ def _published_pages():
     """The published pages in display order, per language; kept while only responses arrive (survey.stats.cache)."""
 
     def load():
-        query = select(Page).where(Page.is_published.is_(True)).order_by(
-            Page.is_featured.desc(), Page.position, Page.id)
+        query = (
+            select(Page).where(Page.is_published.is_(True)).order_by(Page.is_featured.desc(), Page.position, Page.id)
+        )
         return tuple(PageLink(page.slug, page.title, page.is_featured) for page in db.session.scalars(query))
 
-    return stats_cache.cached(("public-pages", locale_code()), load, size=lambda links: 512 * (len(links) + 1),
-                              responses=False)
+    return stats_cache.cached(
+        ("public-pages", locale_code()), load, size=lambda links: 512 * (len(links) + 1), responses=False
+    )
 
 
 def _board_section(campaign, version):
@@ -102,8 +105,12 @@ def street_board(code):
     campaign = campaign_settings()
 
     def render():
-        return render_template("public/_street_board.html", street=street, min_count=campaign.min_count or 5,
-                               board=participation_board(campaign, street=street))
+        return render_template(
+            "public/_street_board.html",
+            street=street,
+            min_count=campaign.min_count or 5,
+            board=participation_board(campaign, street=street),
+        )
 
     section = stats_cache.cached(("public-street-board", locale_code(), street.id), render)
     return render_template("public/board.html", street=street, board_section=Markup(section))  # noqa: S704
@@ -145,8 +152,9 @@ def set_display():
         abort(400)
     chosen = prefs.apply(form, prefs.read())
     if request.accept_mimetypes.best == "application/json":
-        response = jsonify(large=chosen.get("large", False), contrast=chosen.get("contrast", False),
-                           classes=prefs.html_classes(chosen))
+        response = jsonify(
+            large=chosen.get("large", False), contrast=chosen.get("contrast", False), classes=prefs.html_classes(chosen)
+        )
     else:
         # 303: the browser comes back with GET, so a reload never re-sends the form.
         response = redirect(_same_site(form.next.data or ""), code=303)

@@ -1,4 +1,5 @@
 """The attempt in progress, kept in the signed session cookie so any server process can continue it."""
+
 from flask import current_app, request, session
 
 from .services import new_participant_token, new_public_id
@@ -10,8 +11,7 @@ PARTICIPANT_MAX_AGE = 60 * 60 * 24 * 365 * 2
 def start(version, community, assisted=False):
     """Begin a fresh attempt and return it (``assisted``: started in assisted mode, see survey/assisted)."""
     # "section": where the resident is, so coming back resumes there; part 1's GET then writes no cookie.
-    attempt = {"id": new_public_id(), "version": version.id, "community": community.id, "answers": {},
-               "section": 1}
+    attempt = {"id": new_public_id(), "version": version.id, "community": community.id, "answers": {}, "section": 1}
     if assisted:
         attempt["assisted"] = True
     session["attempt"] = attempt

@@ -1,4 +1,5 @@
 """Forms of the resident survey: choosing a community, and one dynamically built form per section."""
+
 from flask import g
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, SelectMultipleField, StringField, SubmitField
@@ -113,8 +114,9 @@ def _section_form_class(section, is_first, is_last):
         validators = [InputRequired(message=required_message) if item.is_required else Optional()]
         choices = [SelectChoice(option.id, option.label) for option in item.options]
         if item.question_type == "fillin":
-            validators.append(Length(max=FILL_IN_MAX, message=_l("Please keep the answer under %(max)d characters.",
-                                                                 max=FILL_IN_MAX)))
+            validators.append(
+                Length(max=FILL_IN_MAX, message=_l("Please keep the answer under %(max)d characters.", max=FILL_IN_MAX))
+            )
             field = StringField(item.text, validators=validators)
         elif item.question_type == "multiple":
             field = MultiCheckboxField(

@@ -1,4 +1,5 @@
 """A flush-time guard: no session may add, change or delete the content of a version that has responses."""
+
 from sqlalchemy import event, exists, select
 from sqlalchemy.orm import Session
 

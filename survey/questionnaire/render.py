@@ -13,6 +13,7 @@ and site name, and cut where this request's CSRF token, attempt id and progress 
 
 A POST that fails validation (422) renders its bound form through the same functions, errors included.
 """
+
 import logging
 import re
 from dataclasses import dataclass
@@ -195,8 +196,12 @@ def section_form_markup(version, section, is_first, is_last, first_number, store
 
 # The whole page of a part, too, differs between two requests with the same ``page_key`` only in these values.
 # A page is rendered once with these stand-ins and cut where they appear.
-_STAND_INS = {"csrf": "csrfQ7vStandIn", "attempt": "attemptQ7vStandIn", "answered": 918273645,
-              "questions": "questionsQ7vStandIn"}
+_STAND_INS = {
+    "csrf": "csrfQ7vStandIn",
+    "attempt": "attemptQ7vStandIn",
+    "answered": 918273645,
+    "questions": "questionsQ7vStandIn",
+}
 _STAND_IN_PATTERN = re.compile("|".join(re.escape(str(value)) for value in _STAND_INS.values()))
 _STAND_IN_NAMES = {str(value): name for name, value in _STAND_INS.items()}
 MAX_PAGES = 256  # cached pages per version; the cache starts afresh when full
@@ -208,7 +213,7 @@ class PageMarkup:
     def __init__(self, html):
         self.statics, self.slots, position = [], [], 0
         for match in _STAND_IN_PATTERN.finditer(html):
-            self.statics.append(html[position:match.start()])
+            self.statics.append(html[position : match.start()])
             self.slots.append(_STAND_IN_NAMES[match.group()])
             position = match.end()
         self.statics.append(html[position:])

@@ -1,4 +1,5 @@
 """What a resident sees after submitting: corrections for knowledge items, thanks for opinions."""
+
 from dataclasses import dataclass, field
 
 from flask import url_for

@@ -1,4 +1,5 @@
 """The one scoring implementation: the result page, the instant check and the simulator all call it."""
+
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -101,8 +102,11 @@ def _option_id(value):
 
 
 # Every verdict there can be, made once: scoring a submission hands these out rather than making 30 new ones.
-_VERDICTS = {(is_correct, is_positive): Scored(is_correct, is_positive)
-             for is_correct in (None, True, False) for is_positive in (None, True, False)}
+_VERDICTS = {
+    (is_correct, is_positive): Scored(is_correct, is_positive)
+    for is_correct in (None, True, False)
+    for is_positive in (None, True, False)
+}
 
 
 def score(key, value):

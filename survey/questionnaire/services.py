@@ -1,4 +1,5 @@
 """Questionnaire services: the current version, freezing, and saving a submission exactly once."""
+
 import hashlib
 import hmac
 import secrets
@@ -101,8 +102,10 @@ def answer_rows(scored):
 
     ``value`` is the option id, the sorted option ids of a multiple choice, or the text (see ``pack_answers``).
     """
-    return [[item.id, sorted(value) if item.question_type == "multiple" else value,
-             verdict.is_correct, verdict.is_positive] for item, value, verdict in scored]
+    return [
+        [item.id, sorted(value) if item.question_type == "multiple" else value, verdict.is_correct, verdict.is_positive]
+        for item, value, verdict in scored
+    ]
 
 
 def response_fields(version, community_id, participant, public_id, scored, knowledge_total=None):
@@ -130,8 +133,19 @@ def _stored_id(public_id):
     return db.session.scalar(select(Response.id).where(Response.public_id == public_id))
 
 
-_RESPONSE_COLUMNS = ("public_id", "version_id", "community_id", "participant_hash", "attempt_number", "is_counted",
-                     "knowledge_correct", "knowledge_total", "submitted_at", "is_assisted", "answers")
+_RESPONSE_COLUMNS = (
+    "public_id",
+    "version_id",
+    "community_id",
+    "participant_hash",
+    "attempt_number",
+    "is_counted",
+    "knowledge_correct",
+    "knowledge_total",
+    "submitted_at",
+    "is_assisted",
+    "answers",
+)
 
 
 def _sql(dialect, name):
@@ -150,16 +164,20 @@ def _named(dialect):
 
 def _seen_sql(dialect):
     response, named = dialect.identifier_preparer.quote(Response.__tablename__), _named(dialect)
-    return (f"SELECT (SELECT id FROM {response} WHERE public_id = {named('public_id')}) AS existing, "  # noqa: S608
-            f"(SELECT count(*) FROM {response} WHERE version_id = {named('version_id')} "
-            f"AND participant_hash = {named('participant_hash')}) AS previous")
+    return (
+        f"SELECT (SELECT id FROM {response} WHERE public_id = {named('public_id')}) AS existing, "  # noqa: S608
+        f"(SELECT count(*) FROM {response} WHERE version_id = {named('version_id')} "
+        f"AND participant_hash = {named('participant_hash')}) AS previous"
+    )
 
 
 def _insert_sql(dialect):
     quote, named = dialect.identifier_preparer.quote, _named(dialect)
     returning = " RETURNING id" if dialect.name == "postgresql" else ""
-    return (f"INSERT INTO {quote(Response.__tablename__)} ({', '.join(map(quote, _RESPONSE_COLUMNS))}) "  # noqa: S608
-            f"VALUES ({', '.join(map(named, _RESPONSE_COLUMNS))}){returning}")
+    return (
+        f"INSERT INTO {quote(Response.__tablename__)} ({', '.join(map(quote, _RESPONSE_COLUMNS))}) "  # noqa: S608
+        f"VALUES ({', '.join(map(named, _RESPONSE_COLUMNS))}){returning}"
+    )
 
 
 def _response_parameters(dialect, columns, packed):
@@ -169,8 +187,13 @@ def _response_parameters(dialect, columns, packed):
 
 def _seen(connection, version_id, participant, public_id):
     """(id of the response stored under ``public_id`` or None, the participant's attempts on the version)."""
-    return tuple(sqltext.run(connection, _sql(connection.dialect, "seen"), {
-        "public_id": public_id, "version_id": version_id, "participant_hash": participant}).fetchone())
+    return tuple(
+        sqltext.run(
+            connection,
+            _sql(connection.dialect, "seen"),
+            {"public_id": public_id, "version_id": version_id, "participant_hash": participant},
+        ).fetchone()
+    )
 
 
 def _insert_response(connection, columns, packed):
@@ -248,8 +271,9 @@ def _store(version, community_id, participant, public_id, raw_answers, assisted)
                 if sums is not None:
                     rollup.add_sums(*sums, connection=connection)
                 else:
-                    rollup.add_gain_change(version.id, gains_before,
-                                           rollup.gain_contributions(version.id, [participant]))
+                    rollup.add_gain_change(
+                        version.id, gains_before, rollup.gain_contributions(version.id, [participant])
+                    )
                 db.session.commit()
             except IntegrityError:
                 db.session.rollback()
@@ -314,13 +338,18 @@ def _first_attempt(columns, answers, packed):
     a lost connection stores it once, by its public id); return its row. Raises IntegrityError when a race
     lost."""
     days, items = rollup.counted_sums([(columns, answers)])
-    ((_, _, day), day_sums), = days.items()
+    (((_, _, day), day_sums),) = days.items()
     rows = sorted(items.items())  # rows in key order, as every writer of the rollups locks them
-    parameters = {**columns, "answers": packed,
-                  "day_version_id": columns["version_id"], "day_community_id": columns["community_id"], "day_day": day,
-                  **{f"day_{name}": value for name, value in day_sums.items()},
-                  "item_item_id": [item_id for (_, _, item_id), _ in rows],
-                  **{f"item_{name}": [sums[name] for _, sums in rows] for name in rollup.ITEM_SUMS}}
+    parameters = {
+        **columns,
+        "answers": packed,
+        "day_version_id": columns["version_id"],
+        "day_community_id": columns["community_id"],
+        "day_day": day,
+        **{f"day_{name}": value for name, value in day_sums.items()},
+        "item_item_id": [item_id for (_, _, item_id), _ in rows],
+        **{f"item_{name}": [sums[name] for _, sums in rows] for name in rollup.ITEM_SUMS},
+    }
 
     def store(connection):
         row = connection.exec_driver_sql(_sql(connection.dialect, "first_attempt"), parameters).one()

@@ -6,6 +6,7 @@ served from memory: showing a survey part or storing a submission needs no load 
 content. Drafts are never cached. The views read the same attribute names as the models (``title``,
 ``text``, ``label``, ``items`` …), so templates and forms take either.
 """
+
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -115,32 +116,57 @@ def _texts(translations, *names):
 
 def _build(version):
     sections = db.session.scalars(
-        select(Section).where(Section.version_id == version.id).order_by(Section.position, Section.id)
-        .options(selectinload(Section.translations), selectinload(Section.items).selectinload(Item.translations),
-                 selectinload(Section.items).selectinload(Item.accepted_answers),
-                 selectinload(Section.items).selectinload(Item.options).selectinload(Option.translations))
+        select(Section)
+        .where(Section.version_id == version.id)
+        .order_by(Section.position, Section.id)
+        .options(
+            selectinload(Section.translations),
+            selectinload(Section.items).selectinload(Item.translations),
+            selectinload(Section.items).selectinload(Item.accepted_answers),
+            selectinload(Section.items).selectinload(Item.options).selectinload(Option.translations),
+        )
     ).all()
     section_views = []
     for section in sections:
         items = tuple(
             ItemView(
-                id=item.id, position=item.position, kind=item.kind, question_type=item.question_type,
-                metric=item.metric, is_required=item.is_required, section_id=section.id,
-                options=tuple(OptionView(option.id, option.position, option.is_correct, option.is_positive,
-                                         _texts(option.translations, "label"))
-                              for option in sorted(item.options, key=lambda o: (o.position, o.id))),
-                accepted_answers=tuple(AcceptedText(answer.text)
-                                       for answer in sorted(item.accepted_answers, key=lambda a: a.id)),
+                id=item.id,
+                position=item.position,
+                kind=item.kind,
+                question_type=item.question_type,
+                metric=item.metric,
+                is_required=item.is_required,
+                section_id=section.id,
+                options=tuple(
+                    OptionView(
+                        option.id,
+                        option.position,
+                        option.is_correct,
+                        option.is_positive,
+                        _texts(option.translations, "label"),
+                    )
+                    for option in sorted(item.options, key=lambda o: (o.position, o.id))
+                ),
+                accepted_answers=tuple(
+                    AcceptedText(answer.text) for answer in sorted(item.accepted_answers, key=lambda a: a.id)
+                ),
                 texts=_texts(item.translations, "text", "explanation"),
             )
             for item in sorted(section.items, key=lambda i: (i.position, i.id))
         )
-        section_views.append(SectionView(section.id, section.position, items,
-                                         _texts(section.translations, "title")))
-    items = tuple(sorted((item for section in section_views for item in section.items),
-                         key=lambda item: (item.position, item.id)))
-    return VersionView(version.id, version.number, version.status, version.published_at,
-                       tuple(section_views), items, tuple(key_for(item) for item in items))
+        section_views.append(SectionView(section.id, section.position, items, _texts(section.translations, "title")))
+    items = tuple(
+        sorted((item for section in section_views for item in section.items), key=lambda item: (item.position, item.id))
+    )
+    return VersionView(
+        version.id,
+        version.number,
+        version.status,
+        version.published_at,
+        tuple(section_views),
+        items,
+        tuple(key_for(item) for item in items),
+    )
 
 
 _VIEWS = {}
@@ -164,8 +190,12 @@ def frozen_view(version):
 
 def _read_published():
     row = db.session.execute(
-        select(QuestionnaireVersion.id, QuestionnaireVersion.number, QuestionnaireVersion.status,
-               QuestionnaireVersion.published_at)
+        select(
+            QuestionnaireVersion.id,
+            QuestionnaireVersion.number,
+            QuestionnaireVersion.status,
+            QuestionnaireVersion.published_at,
+        )
         .where(QuestionnaireVersion.status == "published")
         .order_by(QuestionnaireVersion.number.desc())
         .limit(1)

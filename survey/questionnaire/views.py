@@ -1,4 +1,5 @@
 """The resident's practice survey: choose a community, answer section by section, see the result."""
+
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
@@ -64,8 +65,9 @@ def choose():
     mode = assisted.current()
     form = StartForm(data={"community": mode.community.code} if mode else None)
     form.set_communities(_streets())
-    return render_template("questionnaire/choose.html", form=form, community=None,
-                           in_progress=attempts.current(), version=current_view())
+    return render_template(
+        "questionnaire/choose.html", form=form, community=None, in_progress=attempts.current(), version=current_view()
+    )
 
 
 @bp.get("/c/<code>")
@@ -74,8 +76,13 @@ def community_entry(code):
     community = _community_by_code(code)
     form = StartForm(data={"community": community.code})
     form.set_communities(_streets())
-    return render_template("questionnaire/choose.html", form=form, community=community,
-                           in_progress=attempts.current(), version=current_view())
+    return render_template(
+        "questionnaire/choose.html",
+        form=form,
+        community=community,
+        in_progress=attempts.current(),
+        version=current_view(),
+    )
 
 
 @bp.post("/survey/start")
@@ -85,8 +92,9 @@ def start():
     form = StartForm()
     form.set_communities(_streets())
     if not form.validate():
-        return render_template("questionnaire/choose.html", form=form, community=None,
-                               in_progress=None, version=current_view()), 422
+        return render_template(
+            "questionnaire/choose.html", form=form, community=None, in_progress=None, version=current_view()
+        ), 422
     version = current_view()
     if version is None or not version.sections:
         abort(503)
@@ -190,8 +198,12 @@ def section(number):
         markup = FormMarkup(cut.csrf_field(csrf), Markup(questions), cut.buttons)  # noqa: S704
         return _render_section(part, None, markup, answered, attempt_id=attempt)
 
-    values = {"csrf": csrf_token(), "attempt": part.attempt["id"], "answered": _answered(part.version, stored),
-              "questions": cut.questions(stored)}
+    values = {
+        "csrf": csrf_token(),
+        "attempt": part.attempt["id"],
+        "answered": _answered(part.version, stored),
+        "questions": cut.questions(stored),
+    }
     return cached_page(part.version, page_key(number), render, values)
 
 
@@ -205,8 +217,11 @@ def _answer_section(number):
     known = {field_name(item) for item in current_section.items}
     if any(key.startswith("item-") and key not in known for key in request.form):
         # An answer to a question that is not on this page (another section or another version).
-        return render_error(400, _("These answers do not fit this page"),
-                            _("Some answers belong to questions that are not on this page. Please reload the page."))
+        return render_error(
+            400,
+            _("These answers do not fit this page"),
+            _("Some answers belong to questions that are not on this page. Please reload the page."),
+        )
     going_back = "back" in request.form
     # Plainly valid answers need no form once the app-wide CSRF check has passed; anything else (and every
     # error message) goes through the form.
@@ -218,8 +233,11 @@ def _answer_section(number):
         is_valid = form.validate()
         if "csrf_token" in form.errors:
             abort(400)
-        answered = {item.id: form[field_name(item)].data or None for item in current_section.items
-                    if not form[field_name(item)].errors}
+        answered = {
+            item.id: form[field_name(item)].data or None
+            for item in current_section.items
+            if not form[field_name(item)].errors
+        }
     attempts.store_answers(part.attempt, answered)
     if going_back:
         # Record where the resident is going in the cookie this POST writes anyway, so the GET need not.
@@ -268,7 +286,11 @@ def _submit(attempt, version, sections):
     token, is_new = attempts.token_or_new()
     try:
         services.store(
-            version, attempt["community"], services.participant_hash(token), attempt["id"], attempts.answers(attempt),
+            version,
+            attempt["community"],
+            services.participant_hash(token),
+            attempt["id"],
+            attempts.answers(attempt),
             assisted=attempt.get("assisted", False),
         )
     except services.IncompleteSubmission as missing:
@@ -279,8 +301,11 @@ def _submit(attempt, version, sections):
         abort(400)
     except InvalidAnswer:
         attempts.forget()
-        return render_error(400, _("These answers could not be used"),
-                            _("The questionnaire changed or the answers were altered. Please start again."))
+        return render_error(
+            400,
+            _("These answers could not be used"),
+            _("The questionnaire changed or the answers were altered. Please start again."),
+        )
     submissions.count()
     attempts.finish(attempt["id"])  # the stored response's public id
     redirect_response = redirect(url_for(".result", public_id=attempt["id"]))

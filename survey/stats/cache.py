@@ -35,6 +35,7 @@ touch, instead of every community; the figures are the same as a full read (test
 Nothing per-user is stored: callers cache the figures and the inner part of a page, never anything that
 holds a CSRF token, and check the viewer's access before they look anything up.
 """
+
 import sys
 import time
 from collections import OrderedDict
@@ -105,8 +106,9 @@ def store():
     app = current_app._get_current_object()
     found = app.extensions.get(_EXTENSION)
     if found is None:
-        found = app.extensions[_EXTENSION] = StatsCache(app.config.get("STATS_CACHE_MAX_BYTES", MAX_BYTES),
-                                                        app.config.get("STATS_CACHE_MAX_ENTRIES", MAX_ENTRIES))
+        found = app.extensions[_EXTENSION] = StatsCache(
+            app.config.get("STATS_CACHE_MAX_BYTES", MAX_BYTES), app.config.get("STATS_CACHE_MAX_ENTRIES", MAX_ENTRIES)
+        )
     return found
 
 
@@ -162,7 +164,7 @@ def prime(row):
     from flask import g, has_request_context
 
     if has_request_context():
-        g._stats_stamp = (_generation, tuple(row[len(row) - len(STAMP_COLUMNS):]))
+        g._stats_stamp = (_generation, tuple(row[len(row) - len(STAMP_COLUMNS) :]))
 
 
 def stamp():

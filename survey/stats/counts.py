@@ -3,6 +3,7 @@
 Because every field is a sum, the counts of a street or the district are the sums of its communities'
 counts, so roll-ups never disagree with the communities they contain.
 """
+
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -89,8 +90,9 @@ def rollup(counts):
 
 
 def _score():
-    return case((Response.knowledge_total > 0,
-                 cast(Response.knowledge_correct, Float) / Response.knowledge_total), else_=None)
+    return case(
+        (Response.knowledge_total > 0, cast(Response.knowledge_correct, Float) / Response.knowledge_total), else_=None
+    )
 
 
 def _window(query, since, until):
@@ -128,28 +130,51 @@ def rollup_counts(version_id, community_ids=None, with_items=True):
         query = query.where(model.version_id == version_id)
         return query if community_ids is None else query.where(model.community_id.in_(community_ids))
 
-    for community_id, people, scored, total, squares, assisted in db.session.execute(scoped(
-        select(StatsDay.community_id, func.sum(StatsDay.participants), func.sum(StatsDay.scored_attempts),
-               func.sum(StatsDay.score_sum), func.sum(StatsDay.score_squares), func.sum(StatsDay.assisted))
-        .group_by(StatsDay.community_id),
-        StatsDay,
-    )):
+    for community_id, people, scored, total, squares, assisted in db.session.execute(
+        scoped(
+            select(
+                StatsDay.community_id,
+                func.sum(StatsDay.participants),
+                func.sum(StatsDay.scored_attempts),
+                func.sum(StatsDay.score_sum),
+                func.sum(StatsDay.score_squares),
+                func.sum(StatsDay.assisted),
+            ).group_by(StatsDay.community_id),
+            StatsDay,
+        )
+    ):
         counts = result[community_id]
         counts.participants, counts.scored_attempts = int(people or 0), int(scored or 0)
         counts.assisted = int(assisted or 0)
         counts.score_sum, counts.score_squares = float(total or 0), float(squares or 0)
-    sums = (func.sum(StatsItem.answered), func.sum(StatsItem.correct), func.sum(StatsItem.scored),
-            func.sum(StatsItem.positive), func.sum(StatsItem.rated))
-    for community_id, kind, metric, *numbers in db.session.execute(scoped(
-        select(StatsItem.community_id, Item.kind, Item.metric, *sums).join(Item, Item.id == StatsItem.item_id)
-        .group_by(StatsItem.community_id, Item.kind, Item.metric), StatsItem,
-    )):
+    sums = (
+        func.sum(StatsItem.answered),
+        func.sum(StatsItem.correct),
+        func.sum(StatsItem.scored),
+        func.sum(StatsItem.positive),
+        func.sum(StatsItem.rated),
+    )
+    for community_id, kind, metric, *numbers in db.session.execute(
+        scoped(
+            select(StatsItem.community_id, Item.kind, Item.metric, *sums)
+            .join(Item, Item.id == StatsItem.item_id)
+            .group_by(StatsItem.community_id, Item.kind, Item.metric),
+            StatsItem,
+        )
+    ):
         name = category(kind, metric)
         if name is not None:
             result[community_id].categories[name].add(ItemCounts(*(int(n or 0) for n in numbers)))
     if with_items:
-        item_columns = (StatsItem.community_id, StatsItem.item_id, StatsItem.answered, StatsItem.correct,
-                        StatsItem.scored, StatsItem.positive, StatsItem.rated)
+        item_columns = (
+            StatsItem.community_id,
+            StatsItem.item_id,
+            StatsItem.answered,
+            StatsItem.correct,
+            StatsItem.scored,
+            StatsItem.positive,
+            StatsItem.rated,
+        )
         for community_id, item_id, *numbers in db.session.execute(scoped(select(*item_columns), StatsItem)):
             result[community_id].items[item_id] = ItemCounts(*numbers)
     gain_columns = (StatsGain.community_id, StatsGain.participants, StatsGain.gain_sum, StatsGain.gain_squares)
@@ -165,8 +190,14 @@ def item_totals(version_id, community_ids, group_by_street=False):
     from ..models import Community
 
     keys = [StatsItem.item_id]
-    query = select(StatsItem.item_id, func.sum(StatsItem.answered), func.sum(StatsItem.correct),
-                   func.sum(StatsItem.scored), func.sum(StatsItem.positive), func.sum(StatsItem.rated))
+    query = select(
+        StatsItem.item_id,
+        func.sum(StatsItem.answered),
+        func.sum(StatsItem.correct),
+        func.sum(StatsItem.scored),
+        func.sum(StatsItem.positive),
+        func.sum(StatsItem.rated),
+    )
     if group_by_street:
         query = query.add_columns(Community.street_id).join(Community, Community.id == StatsItem.community_id)
         keys.append(Community.street_id)
@@ -188,10 +219,18 @@ def raw_counts(version_id, community_ids=None, since=None, until=None):
     counted = and_(Response.version_id == version_id, Response.is_counted.is_(True))
     result = defaultdict(Counts)
     score = _score()
-    query = select(
-        Response.community_id, func.count(), func.sum(score), func.sum(score * score), func.count(score),
-        func.sum(case((Response.is_assisted.is_(True), 1), else_=0)),
-    ).where(counted).group_by(Response.community_id)
+    query = (
+        select(
+            Response.community_id,
+            func.count(),
+            func.sum(score),
+            func.sum(score * score),
+            func.count(score),
+            func.sum(case((Response.is_assisted.is_(True), 1), else_=0)),
+        )
+        .where(counted)
+        .group_by(Response.community_id)
+    )
     for community_id, participants, score_sum, squares, scored, assisted in db.session.execute(
         _window(_scoped(query, community_ids), since, until)
     ):
@@ -201,11 +240,18 @@ def raw_counts(version_id, community_ids=None, since=None, until=None):
         counts.score_sum, counts.score_squares = float(score_sum or 0), float(squares or 0)
 
     answers = select(Response.community_id, Response.packed_answers).where(counted)
-    for (community_id,), per_item in tally_answers(db.session.connection(),
-                                                   _window(_scoped(answers, community_ids), since, until)).items():
+    for (community_id,), per_item in tally_answers(
+        db.session.connection(), _window(_scoped(answers, community_ids), since, until)
+    ).items():
         result[community_id].items.update(per_item)
-    kinds = dict(((item_id, category(kind, metric)) for item_id, kind, metric in db.session.execute(
-        select(Item.id, Item.kind, Item.metric).where(Item.version_id == version_id))))
+    kinds = dict(
+        (
+            (item_id, category(kind, metric))
+            for item_id, kind, metric in db.session.execute(
+                select(Item.id, Item.kind, Item.metric).where(Item.version_id == version_id)
+            )
+        )
+    )
     for counts in result.values():
         for item_id, item_counts in counts.items.items():
             if kinds.get(item_id) is not None:
@@ -216,7 +262,10 @@ def raw_counts(version_id, community_ids=None, since=None, until=None):
     ):
         counts = result[community_id]
         counts.gain_sum, counts.gain_squares, counts.gain_participants = (
-            float(gain_sum or 0), float(gain_squares or 0), gain_n)
+            float(gain_sum or 0),
+            float(gain_squares or 0),
+            gain_n,
+        )
     return dict(result)
 
 
@@ -262,8 +311,9 @@ def _gain_query(version_id, community_ids, since, until):
     """
     latest = aliased(Response)
     first_score = _score()
-    latest_score = case((latest.knowledge_total > 0,
-                         cast(latest.knowledge_correct, Float) / latest.knowledge_total), else_=None)
+    latest_score = case(
+        (latest.knowledge_total > 0, cast(latest.knowledge_correct, Float) / latest.knowledge_total), else_=None
+    )
     gain = latest_score - first_score
     query = select(Response.community_id, func.sum(gain), func.sum(gain * gain), func.count(gain))
     if community_ids is None and since is None and until is None:
@@ -274,23 +324,34 @@ def _gain_query(version_id, community_ids, since, until):
             .having(func.count() >= 2)
             .subquery()
         )
-        query = (query.join(attempts, attempts.c.participant_hash == Response.participant_hash)
-                 .join(latest, latest.id == attempts.c.latest_id))
+        query = query.join(attempts, attempts.c.participant_hash == Response.participant_hash).join(
+            latest, latest.id == attempts.c.latest_id
+        )
     else:
         others = aliased(Response)
-        newest = (select(func.max(others.id))
-                  .where(others.participant_hash == Response.participant_hash, others.version_id == version_id)
-                  .scalar_subquery())
+        newest = (
+            select(func.max(others.id))
+            .where(others.participant_hash == Response.participant_hash, others.version_id == version_id)
+            .scalar_subquery()
+        )
         # Two or more attempts: the newest is not the counted first one.
         query = query.join(latest, latest.id == newest).where(latest.id != Response.id)
-    query = (query.where(Response.version_id == version_id, Response.is_counted.is_(True))
-             .group_by(Response.community_id))
+    query = query.where(Response.version_id == version_id, Response.is_counted.is_(True)).group_by(
+        Response.community_id
+    )
     return _window(_scoped(query, community_ids), since, until)
 
 
 def version_items(version_id):
     """The version's items (kind, metric, position) keyed by id, for turning item counts into metrics."""
-    query = select(Item).where(Item.version_id == version_id).options(
-        lazyload(Item.options), lazyload(Item.accepted_answers), selectinload(Item.translations), joinedload(Item.page)
+    query = (
+        select(Item)
+        .where(Item.version_id == version_id)
+        .options(
+            lazyload(Item.options),
+            lazyload(Item.accepted_answers),
+            selectinload(Item.translations),
+            joinedload(Item.page),
+        )
     )
     return {item.id: item for item in db.session.scalars(query).unique()}

@@ -1,4 +1,5 @@
 """Confidence intervals and the small-number rule."""
+
 import math
 from dataclasses import dataclass
 

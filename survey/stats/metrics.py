@@ -1,4 +1,5 @@
 """Metrics of DESIGN.md computed from additive counts, with intervals and suppression."""
+
 from dataclasses import dataclass, field
 
 from .intervals import Rate, mean_interval, rate, wilson
@@ -73,10 +74,10 @@ def compute(counts, items, population, target, min_count):
         support=rate(*share("support"), people, min_count),
         satisfaction=rate(*share("satisfaction"), people, min_count),
         activity_participation=rate(*share("participation"), people, min_count),
-        average_score=mean_interval(counts.score_sum, counts.score_squares, counts.scored_attempts, people,
-                                    min_count),
-        learning_gain=mean_interval(counts.gain_sum, counts.gain_squares, counts.gain_participants,
-                                    counts.gain_participants, min_count),
+        average_score=mean_interval(counts.score_sum, counts.score_squares, counts.scored_attempts, people, min_count),
+        learning_gain=mean_interval(
+            counts.gain_sum, counts.gain_squares, counts.gain_participants, counts.gain_participants, min_count
+        ),
         questions=questions,
         assisted=counts.assisted,
     )

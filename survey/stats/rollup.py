@@ -2,6 +2,7 @@
 
 A response counts on the district's local day (survey.localtime), never the UTC day its time is stored in.
 """
+
 from collections import Counter, defaultdict
 from datetime import date
 from itertools import chain
@@ -15,8 +16,15 @@ from ..localtime import day_finder
 from ..models import Response, StatsDay, StatsGain, StatsItem, split_packed
 from .counts import ANSWER_BATCH, decode_tally
 
-DAY_SUMS = ("participants", "scored_attempts", "score_sum", "score_squares", "knowledge_correct",
-            "knowledge_answers", "assisted")
+DAY_SUMS = (
+    "participants",
+    "scored_attempts",
+    "score_sum",
+    "score_squares",
+    "knowledge_correct",
+    "knowledge_answers",
+    "assisted",
+)
 ITEM_SUMS = ("answered", "scored", "correct", "rated", "positive")
 GAIN_SUMS = ("participants", "gain_sum", "gain_squares")
 # Rows per upsert statement on SQLite: well under its limit on bound parameters.
@@ -41,20 +49,24 @@ def _upsert_sql(dialect, model, keys, sums, count):
             rows = f"SELECT * FROM unnest({arrays})"  # noqa: S608  (names and types from the model)
         else:
             rows = "VALUES " + ", ".join(["(" + ", ".join(["?"] * len(columns)) + ")"] * count)
-        return (f"INSERT INTO {table} ({', '.join(map(quote, columns))}) {rows} "  # noqa: S608
-                + on_conflict_add(dialect, model, keys, sums))
+        return (
+            f"INSERT INTO {table} ({', '.join(map(quote, columns))}) {rows} "  # noqa: S608
+            + on_conflict_add(dialect, model, keys, sums)
+        )
 
     # The web path's sizes are kept; a batch's odd sizes are not worth keeping.
-    return sqltext.text_for(dialect, ("upsert", model.__tablename__, None if postgres else count), build,
-                            keep=postgres or count <= 64)
+    return sqltext.text_for(
+        dialect, ("upsert", model.__tablename__, None if postgres else count), build, keep=postgres or count <= 64
+    )
 
 
 def on_conflict_add(dialect, model, keys, sums):
     """The ``ON CONFLICT`` clause of an upsert into ``model`` that adds the new ``sums`` into an existing row."""
     quote = dialect.identifier_preparer.quote
     table = quote(model.__tablename__)
-    return (f"ON CONFLICT ({', '.join(map(quote, keys))}) DO UPDATE SET "
-            + ", ".join(f"{quote(name)} = {table}.{quote(name)} + excluded.{quote(name)}" for name in sums))
+    return f"ON CONFLICT ({', '.join(map(quote, keys))}) DO UPDATE SET " + ", ".join(
+        f"{quote(name)} = {table}.{quote(name)} + excluded.{quote(name)}" for name in sums
+    )
 
 
 def _upsert(model, keys, sums, rows, connection=None):
@@ -75,15 +87,18 @@ def _upsert_values(model, keys, sums, values, connection=None):
     dialect = connection.dialect
     values = sorted(values)
     if dialect.name == "postgresql":
-        connection.exec_driver_sql(_upsert_sql(dialect, model, keys, sums, None),
-                                   tuple(list(column) for column in zip(*values, strict=True)))
+        connection.exec_driver_sql(
+            _upsert_sql(dialect, model, keys, sums, None), tuple(list(column) for column in zip(*values, strict=True))
+        )
         return
     dated = [index for index, value in enumerate(values[0]) if isinstance(value, date)]
     if dated:  # as SQLAlchemy's Date type stores them
-        values = [tuple(sqltext.stored(dialect, value) if index in dated else value for index, value in enumerate(row))
-                  for row in values]
+        values = [
+            tuple(sqltext.stored(dialect, value) if index in dated else value for index, value in enumerate(row))
+            for row in values
+        ]
     for start in range(0, len(values), UPSERT_ROWS):
-        chunk = values[start:start + UPSERT_ROWS]
+        chunk = values[start : start + UPSERT_ROWS]
         sqltext.run(connection, _upsert_sql(dialect, model, keys, sums, len(chunk)), tuple(chain.from_iterable(chunk)))
 
 
@@ -139,10 +154,20 @@ def add_sums(days, items, connection=None):
     """Add pre-summed counts: ``days`` {(version, community, day): DAY_SUMS}, ``items`` {(version, community,
     item): ITEM_SUMS} (dicts of the sums by name), in the session's transaction (``connection``: the
     session's, when the caller has it at hand)."""
-    _upsert_values(StatsDay, ["version_id", "community_id", "day"], DAY_SUMS,
-                   [(*key, *_DAY_VALUES(sums)) for key, sums in days.items()], connection)
-    _upsert_values(StatsItem, ["version_id", "community_id", "item_id"], ITEM_SUMS,
-                   [(*key, *_ITEM_VALUES(sums)) for key, sums in items.items()], connection)
+    _upsert_values(
+        StatsDay,
+        ["version_id", "community_id", "day"],
+        DAY_SUMS,
+        [(*key, *_DAY_VALUES(sums)) for key, sums in days.items()],
+        connection,
+    )
+    _upsert_values(
+        StatsItem,
+        ["version_id", "community_id", "item_id"],
+        ITEM_SUMS,
+        [(*key, *_ITEM_VALUES(sums)) for key, sums in items.items()],
+        connection,
+    )
 
 
 _DAY_VALUES, _ITEM_VALUES = itemgetter(*DAY_SUMS), itemgetter(*ITEM_SUMS)
@@ -154,11 +179,16 @@ def gain_contributions(version_id, participant_hashes):
         return {}
     attempts = defaultdict(list)
     for chunk_start in range(0, len(participant_hashes), 500):
-        chunk = list(participant_hashes)[chunk_start:chunk_start + 500]
+        chunk = list(participant_hashes)[chunk_start : chunk_start + 500]
         for row in db.session.execute(
-            select(Response.participant_hash, Response.id, Response.is_counted, Response.community_id,
-                   Response.knowledge_correct, Response.knowledge_total)
-            .where(Response.version_id == version_id, Response.participant_hash.in_(chunk))
+            select(
+                Response.participant_hash,
+                Response.id,
+                Response.is_counted,
+                Response.community_id,
+                Response.knowledge_correct,
+                Response.knowledge_total,
+            ).where(Response.version_id == version_id, Response.participant_hash.in_(chunk))
         ):
             attempts[row.participant_hash].append(row)
     result = {}
@@ -187,8 +217,12 @@ def add_gain_change(version_id, before, after):
         row["participants"] -= 1
         row["gain_sum"] -= gain
         row["gain_squares"] -= gain * gain
-    _upsert(StatsGain, ["version_id", "community_id"], GAIN_SUMS,
-            [{"version_id": version_id, "community_id": c, **row} for c, row in sums.items()])
+    _upsert(
+        StatsGain,
+        ["version_id", "community_id"],
+        GAIN_SUMS,
+        [{"version_id": version_id, "community_id": c, **row} for c, row in sums.items()],
+    )
 
 
 def rebuild(version_id=None):
@@ -211,8 +245,15 @@ def rebuild(version_id=None):
     local_day = day_finder()
     attempts = Counter()  # (version, community, day, knowledge correct, knowledge total, assisted) -> how many
     tallies = defaultdict(Counter)  # (version, community, day) -> how often each packed answer was given
-    query = select(Response.version_id, Response.community_id, Response.submitted_at, Response.knowledge_correct,
-                   Response.knowledge_total, Response.is_assisted, Response.packed_answers).where(*counted)
+    query = select(
+        Response.version_id,
+        Response.community_id,
+        Response.submitted_at,
+        Response.knowledge_correct,
+        Response.knowledge_total,
+        Response.is_assisted,
+        Response.packed_answers,
+    ).where(*counted)
     result = db.session.connection().execute(query.execution_options(yield_per=ANSWER_BATCH))
     for batch in result.partitions():
         keys = []
@@ -239,14 +280,21 @@ def rebuild(version_id=None):
     for row in days.values():
         row["score_sum"], row["score_squares"] = float(row["score_sum"]), float(row["score_squares"])
     _upsert(StatsDay, ["version_id", "community_id", "day"], DAY_SUMS, list(days.values()))
-    _upsert(StatsItem, ["version_id", "community_id", "item_id"], ITEM_SUMS,
-            [{"version_id": v, "community_id": c, "item_id": i, **sums} for (v, c, i), sums in items.items()])
-    versions = [version_id] if version_id is not None else db.session.scalars(
-        select(Response.version_id).distinct()).all()
+    _upsert(
+        StatsItem,
+        ["version_id", "community_id", "item_id"],
+        ITEM_SUMS,
+        [{"version_id": v, "community_id": c, "item_id": i, **sums} for (v, c, i), sums in items.items()],
+    )
+    versions = (
+        [version_id] if version_id is not None else db.session.scalars(select(Response.version_id).distinct()).all()
+    )
     for version in versions:
         repeaters = db.session.scalars(
-            select(Response.participant_hash).where(Response.version_id == version)
-            .group_by(Response.participant_hash).having(func.count() >= 2)
+            select(Response.participant_hash)
+            .where(Response.version_id == version)
+            .group_by(Response.participant_hash)
+            .having(func.count() >= 2)
         ).all()
         add_gain_change(version, {}, gain_contributions(version, repeaters))
     db.session.commit()

@@ -1,4 +1,5 @@
 """The one source of truth for numbers: dashboards, the API and exports all call ``scope_stats``."""
+
 import time
 from collections import defaultdict
 from copy import copy
@@ -59,20 +60,28 @@ class Directory:
 
 
 def _read_directory():
-    streets = {street_id: Unit(street_id, code) for street_id, code in db.session.execute(
-        select(Street.id, Street.code).order_by(Street.position, Street.code))}
+    streets = {
+        street_id: Unit(street_id, code)
+        for street_id, code in db.session.execute(select(Street.id, Street.code).order_by(Street.position, Street.code))
+    }
     street_order = {street_id: order for order, street_id in enumerate(streets)}
-    communities = [Unit(community_id, code, streets[street_id], population, share)
-                   for community_id, code, street_id, population, share in db.session.execute(
-                       select(Community.id, Community.code, Community.street_id, Community.target_population,
-                              Community.target_share).order_by(Community.position, Community.code))]
+    communities = [
+        Unit(community_id, code, streets[street_id], population, share)
+        for community_id, code, street_id, population, share in db.session.execute(
+            select(
+                Community.id, Community.code, Community.street_id, Community.target_population, Community.target_share
+            ).order_by(Community.position, Community.code)
+        )
+    ]
     by_id = {unit.id: unit for unit in communities}
     for community_id, locale, name in db.session.execute(
-            select(CommunityTranslation.community_id, CommunityTranslation.locale, CommunityTranslation.name)):
+        select(CommunityTranslation.community_id, CommunityTranslation.locale, CommunityTranslation.name)
+    ):
         if community_id in by_id:
             by_id[community_id].names[locale] = name
     for street_id, locale, name in db.session.execute(
-            select(StreetTranslation.street_id, StreetTranslation.locale, StreetTranslation.name)):
+        select(StreetTranslation.street_id, StreetTranslation.locale, StreetTranslation.name)
+    ):
         if street_id in streets:
             streets[street_id].names[locale] = name
     # Stable sort: communities keep their own order within each street.
@@ -84,8 +93,12 @@ def directory():
 
     Shared by every request until the data changes: nothing may change what it holds.
     """
-    return cache.cached(("directory",), _read_directory, responses=False,
-                        size=lambda found: 600 * (len(found.communities) + len(found.streets)))
+    return cache.cached(
+        ("directory",),
+        _read_directory,
+        responses=False,
+        size=lambda found: 600 * (len(found.communities) + len(found.streets)),
+    )
 
 
 def find_community(code):
@@ -148,9 +161,14 @@ class Rollups:
 
 def _read_rollups(version_id):
     made_with = (cache.stamp(), cache.structural_generation())  # read first: what is read after is newer
-    return Rollups(version_id, dict(community_counts(version_id, None, with_items=False)),
-                   item_totals(version_id, None, group_by_street=True), item_totals(version_id, None),
-                   made_with, time.monotonic())
+    return Rollups(
+        version_id,
+        dict(community_counts(version_id, None, with_items=False)),
+        item_totals(version_id, None, group_by_street=True),
+        item_totals(version_id, None),
+        made_with,
+        time.monotonic(),
+    )
 
 
 # At most this many responses added since the last read are brought in one by one; more: read everything.
@@ -162,19 +180,31 @@ def _added_communities(version_id, stale):
     when ``stale`` cannot be brought up to date that way (then everything is read again)."""
     (newest, late, audited), structural = stale.made_with
     current = cache.stamp()
-    if (current[2] != audited or structural != cache.structural_generation() or newest is None
-            or current[0] is None or current[0] < newest
-            or time.monotonic() - stale.full_at > current_app.config.get("STATS_CACHE_MAX_AGE", cache.MAX_AGE)):
+    if (
+        current[2] != audited
+        or structural != cache.structural_generation()
+        or newest is None
+        or current[0] is None
+        or current[0] < newest
+        or time.monotonic() - stale.full_at > current_app.config.get("STATS_CACHE_MAX_AGE", cache.MAX_AGE)
+    ):
         return None
     # A response committed after a newer one (PostgreSQL) among the newest ids then: look further back.
     floor = newest
-    if db.session.scalar(select(func.count()).select_from(Response)
-                         .where(Response.id > newest - cache.WINDOW, Response.id <= newest)) != late:
+    if (
+        db.session.scalar(
+            select(func.count()).select_from(Response).where(Response.id > newest - cache.WINDOW, Response.id <= newest)
+        )
+        != late
+    ):
         floor = newest - cache.WINDOW
     # Both reads filter the version in Python: with it in the WHERE clause SQLite picks the version index
     # and scans every response of the version instead of the id range or the participants.
-    rows = db.session.execute(select(Response.community_id, Response.participant_hash, Response.version_id)
-                              .where(Response.id > floor).limit(MAX_ADDED + 1)).all()
+    rows = db.session.execute(
+        select(Response.community_id, Response.participant_hash, Response.version_id)
+        .where(Response.id > floor)
+        .limit(MAX_ADDED + 1)
+    ).all()
     if len(rows) > MAX_ADDED:
         return None
     added = [(community_id, participant) for community_id, participant, version in rows if version == version_id]
@@ -182,10 +212,15 @@ def _added_communities(version_id, stale):
     participants = list({participant for _community, participant in added})
     # A retake changes the learning gain of the community where the participant's counted attempt was.
     for start in range(0, len(participants), 500):
-        changed.update(community_id for community_id, version, is_counted in db.session.execute(
-            select(Response.community_id, Response.version_id, Response.is_counted)
-            .where(Response.participant_hash.in_(participants[start:start + 500])))
-            if version == version_id and is_counted)
+        changed.update(
+            community_id
+            for community_id, version, is_counted in db.session.execute(
+                select(Response.community_id, Response.version_id, Response.is_counted).where(
+                    Response.participant_hash.in_(participants[start : start + 500])
+                )
+            )
+            if version == version_id and is_counted
+        )
     return changed
 
 
@@ -205,8 +240,14 @@ def _refresh_rollups(version_id, stale):
     members = directory().members
     for street_id in {unit.street_id for unit in directory().communities if unit.id in changed}:
         street_items[street_id] = item_totals(version_id, [unit.id for unit in members[street_id]])
-    return Rollups(version_id, counts, street_items, item_totals(version_id, None) if changed else
-                   stale.district_items, made_with, stale.full_at)
+    return Rollups(
+        version_id,
+        counts,
+        street_items,
+        item_totals(version_id, None) if changed else stale.district_items,
+        made_with,
+        stale.full_at,
+    )
 
 
 def _cached_rollups(version_id):
@@ -215,14 +256,19 @@ def _cached_rollups(version_id):
     After responses were added (and nothing else changed) only the communities they touch are read
     again; everything is read again after any other change and at least every ``MAX_AGE`` seconds.
     """
-    return cache.cached(("rollups", version_id), lambda: _read_rollups(version_id), size=_rollup_size,
-                        refresh=lambda stale: _refresh_rollups(version_id, stale))
+    return cache.cached(
+        ("rollups", version_id),
+        lambda: _read_rollups(version_id),
+        size=_rollup_size,
+        refresh=lambda stale: _refresh_rollups(version_id, stale),
+    )
 
 
 def _rollup_size(rollups):
     # About 1 KB per community's Counts (its category sums) and 150 bytes per item total.
     return 1024 * len(rollups.counts) + 150 * (
-        sum(len(items) for items in rollups.street_items.values()) + len(rollups.district_items))
+        sum(len(items) for items in rollups.street_items.values()) + len(rollups.district_items)
+    )
 
 
 def scope_stats(version_id, community_ids=None, since=None, until=None, detail="community"):
@@ -257,6 +303,7 @@ def scope_stats(version_id, community_ids=None, since=None, until=None, detail="
 
         def total(key, members):
             return rollups.total(key, [c.id for c in members])
+
     detailed = {}
     if not ranged and detail == "community" and visible:
         for community_id, counts in rollup_counts(version_id, [c.id for c in visible]).items():
@@ -265,8 +312,16 @@ def scope_stats(version_id, community_ids=None, since=None, until=None, detail="
     # Per-question rates per community only where a page shows them ("community" detail).
     community_items = items if detail == "community" else []
     per_community = [
-        (c, compute(detailed.get(c.id) or all_counts.get(c.id) or Counts(), community_items, c.target_population,
-                    _target(c, default_share), min_count))
+        (
+            c,
+            compute(
+                detailed.get(c.id) or all_counts.get(c.id) or Counts(),
+                community_items,
+                c.target_population,
+                _target(c, default_share),
+                min_count,
+            ),
+        )
         for c in visible
     ]
     streets = []

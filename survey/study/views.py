@@ -1,4 +1,5 @@
 """The public study page: the current version's knowledge items with their answers, grouped by topic."""
+
 from dataclasses import dataclass
 
 from flask import Blueprint, render_template, url_for
@@ -46,11 +47,16 @@ def study_topics(version):
                 continue
             number += 1
             page = item.page if item.page is not None and item.page.is_published else None
-            entries.append(StudyItem(
-                number=number, text=item.text, answers=study_answers(item, locale), explanation=item.explanation,
-                page_title=page.title if page else None,
-                page_url=url_for("public.page", slug=page.slug, _external=True) if page else None,
-            ))
+            entries.append(
+                StudyItem(
+                    number=number,
+                    text=item.text,
+                    answers=study_answers(item, locale),
+                    explanation=item.explanation,
+                    page_title=page.title if page else None,
+                    page_url=url_for("public.page", slug=page.slug, _external=True) if page else None,
+                )
+            )
         if entries:
             topics.append((section.title, entries))
     return topics

@@ -101,8 +101,11 @@ class Scanner:
 
     def blocking(self):
         return {
-            label: [f"{v['impact']} {v['id']} at {[n['target'] for n in v['nodes'][:5]]}" for v in violations
-                    if v["impact"] in BLOCKING]
+            label: [
+                f"{v['impact']} {v['id']} at {[n['target'] for n in v['nodes'][:5]]}"
+                for v in violations
+                if v["impact"] in BLOCKING
+            ]
             for label, violations in self.results.items()
             if any(v["impact"] in BLOCKING for v in violations)
         }
@@ -117,8 +120,13 @@ def axe_context_factory(browser, live_server):
 
     def make(locale):
         context = browser.new_context(
-            viewport={"width": 390, "height": 844}, device_scale_factor=1, is_mobile=True, has_touch=True,
-            locale=locale, base_url=str(live_server), bypass_csp=True,
+            viewport={"width": 390, "height": 844},
+            device_scale_factor=1,
+            is_mobile=True,
+            has_touch=True,
+            locale=locale,
+            base_url=str(live_server),
+            bypass_csp=True,
         )
         context.set_default_timeout(15_000)
         contexts.append(context)

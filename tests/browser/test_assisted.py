@@ -27,7 +27,8 @@ def responses_of(app, tokens):
 
     with app.app_context():
         rows = db.session.scalars(
-            select(Response).where(Response.participant_hash.in_([participant_hash(t) for t in tokens]))
+            select(Response)
+            .where(Response.participant_hash.in_([participant_hash(t) for t in tokens]))
             .order_by(Response.id)
         ).all()
         result = [(row.is_counted, row.is_assisted, row.community.code) for row in rows]
@@ -41,7 +42,8 @@ def audit_actions(app, username):
 
     with app.app_context():
         actions = db.session.scalars(
-            select(AuditEntry.action).join(StaffUser, AuditEntry.staff_id == StaffUser.id)
+            select(AuditEntry.action)
+            .join(StaffUser, AuditEntry.staff_id == StaffUser.id)
             .where(StaffUser.username == username, AuditEntry.action.startswith("assisted."))
             .order_by(AuditEntry.id)
         ).all()
@@ -131,6 +133,10 @@ def test_assisted_mode_pages_pass_axe(phone_factory, live_app, answer_key, local
     found["section-offline"] = axe_scan(page, False)
     context.set_offline(False)
     shot(page, f"assisted-axe-{locale}")
-    blocking = {label: [(v["impact"], v["id"], [n["target"] for n in v["nodes"][:3]]) for v in violations
-                        if v["impact"] in BLOCKING] for label, violations in found.items()}
+    blocking = {
+        label: [
+            (v["impact"], v["id"], [n["target"] for n in v["nodes"][:3]]) for v in violations if v["impact"] in BLOCKING
+        ]
+        for label, violations in found.items()
+    }
     assert all(not problems for problems in blocking.values()), blocking

@@ -20,8 +20,9 @@ from .test_resident_journey import (
     translated,
 )
 
-OFFLINE_MESSAGE = ("No network. Your answers are saved on this phone and will be sent automatically when the "
-                   "network is back.")
+OFFLINE_MESSAGE = (
+    "No network. Your answers are saved on this phone and will be sent automatically when the network is back."
+)
 RESTORED_MESSAGE = "Your answers on this page were restored from this phone."
 RESULT_URL = re.compile(r"/survey/result/[0-9a-f]+$")
 

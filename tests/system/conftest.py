@@ -3,6 +3,7 @@
 The engine follows the rest of the suite: SQLite by default, PostgreSQL when TEST_DATABASE_URL is set
 (CI runs both). The scale-out test (test_scale_out.py) brings its own PostgreSQL database and Redis.
 """
+
 import os
 import secrets
 
@@ -13,7 +14,8 @@ from .harness import PostgresDatabase, Server, SqliteDatabase
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "system: starts the real gunicorn server and loads it (slow; runs in make test and CI)")
+        "markers", "system: starts the real gunicorn server and loads it (slow; runs in make test and CI)"
+    )
 
 
 @pytest.fixture
@@ -37,8 +39,9 @@ def servers(tmp_path, secret_key, request):
     made = []
 
     def make(database, workers=3, name=None, **env):
-        server = Server(database, tmp_path, secret_key, workers=workers, extra_env=env,
-                        name=name or f"server{len(made) + 1}")
+        server = Server(
+            database, tmp_path, secret_key, workers=workers, extra_env=env, name=name or f"server{len(made) + 1}"
+        )
         made.append(server)
         return server
 

@@ -5,6 +5,7 @@ stays on the loopback interface. The server is started exactly as in production
 (``gunicorn -c gunicorn.conf.py app:app``, migrated with ``flask db upgrade``, seeded with ``flask seed-demo``)
 in a process group of its own, so ``kill -9`` can take the master and every worker down at once.
 """
+
 import os
 import secrets
 import signal
@@ -42,7 +43,7 @@ def sqlalchemy_url(url):
     """Normalise postgres:// URLs to the psycopg driver, as survey/config.py does."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -120,9 +121,9 @@ def consistency_problems(url):
     checks = {
         "responses without answers": "SELECT count(*) FROM response WHERE answers IS NULL OR answers NOT LIKE '[[%]]'",
         "public ids stored twice": "SELECT count(*) FROM (SELECT public_id FROM response GROUP BY public_id "
-                                   "HAVING count(*) > 1) d",
+        "HAVING count(*) > 1) d",
         "participants counted twice": "SELECT count(*) FROM (SELECT version_id, participant_hash FROM response "
-                                      "WHERE is_counted GROUP BY version_id, participant_hash HAVING count(*) > 1) d",
+        "WHERE is_counted GROUP BY version_id, participant_hash HAVING count(*) > 1) d",
     }
     engine = create_engine(url)
     try:
@@ -135,10 +136,15 @@ def consistency_problems(url):
 
 def postgres_server_url():
     """TEST_DATABASE_URL when set, else a local PostgreSQL if one answers; None when there is none."""
-    candidates = [os.environ.get("TEST_DATABASE_URL")] if os.environ.get("TEST_DATABASE_URL") else [
-        f"postgresql+psycopg://{user}@{LOOPBACK}:5432/{name}"
-        for user in ("postgres", "root") for name in ("test", "postgres")
-    ]
+    candidates = (
+        [os.environ.get("TEST_DATABASE_URL")]
+        if os.environ.get("TEST_DATABASE_URL")
+        else [
+            f"postgresql+psycopg://{user}@{LOOPBACK}:5432/{name}"
+            for user in ("postgres", "root")
+            for name in ("test", "postgres")
+        ]
+    )
     for candidate in candidates:
         if candidate.startswith("sqlite"):
             continue
@@ -213,26 +219,38 @@ class Server:
 
     def env(self):
         """The server's environment: a production configuration, on plain HTTP over loopback."""
-        env = {key: value for key, value in os.environ.items()
-               if key not in {"TEST_DATABASE_URL", "REDIS_URL", "DATABASE_URL", "PORT", "BIND", "WEB_CONCURRENCY"}}
-        env.update({
-            "DATABASE_URL": self.database.url,
-            "SECRET_KEY": self.secret_key,
-            "SURVEY_ENV": "production",
-            "SECURE_COOKIES": "0",  # plain HTTP on loopback; production sits behind TLS
-            "BIND": f"{LOOPBACK}:{self.port}",
-            "WEB_CONCURRENCY": str(self.workers),
-            "PYTHONUNBUFFERED": "1",
-            **LOAD_LIMITS,
-        })
+        env = {
+            key: value
+            for key, value in os.environ.items()
+            if key not in {"TEST_DATABASE_URL", "REDIS_URL", "DATABASE_URL", "PORT", "BIND", "WEB_CONCURRENCY"}
+        }
+        env.update(
+            {
+                "DATABASE_URL": self.database.url,
+                "SECRET_KEY": self.secret_key,
+                "SURVEY_ENV": "production",
+                "SECURE_COOKIES": "0",  # plain HTTP on loopback; production sits behind TLS
+                "BIND": f"{LOOPBACK}:{self.port}",
+                "WEB_CONCURRENCY": str(self.workers),
+                "PYTHONUNBUFFERED": "1",
+                **LOAD_LIMITS,
+            }
+        )
         env.update(self.extra_env)
         return env
 
     def flask(self, *args, timeout=120, stdin=None):
         """Run ``flask --app app …`` against this server's database; returns the CompletedProcess."""
         return subprocess.run(
-            [str(BIN / "flask"), "--app", "app", *args], cwd=ROOT, env=self.env(), input=stdin,
-            capture_output=True, text=True, timeout=timeout, check=False)
+            [str(BIN / "flask"), "--app", "app", *args],
+            cwd=ROOT,
+            env=self.env(),
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
 
     def prepare(self):
         """Migrate and load the demo content, as a first deploy would."""
@@ -252,8 +270,14 @@ class Server:
         """Start gunicorn and wait until /healthz answers 200."""
         log = open(self.log_path, "ab")  # noqa: SIM115  (kept open for the life of the process)
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "app:app"], cwd=ROOT, env=self.env(),
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "app:app"],
+            cwd=ROOT,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         log.close()
         self.wait_healthy(deadline)
         return self

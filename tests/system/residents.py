@@ -4,6 +4,7 @@ Each resident has a cookie jar of their own and reads the CSRF token and the que
 browser does. ``run_load`` drives many of them from threads; ``verify`` compares what they were shown with
 what the database holds.
 """
+
 import hashlib
 import hmac
 import http.client
@@ -75,8 +76,9 @@ class Browser:
             payload = answer.read()
             for header in answer.headers.get_all("Set-Cookie") or []:
                 self._remember(header)
-            reply = Reply(answer.status, {k.lower(): v for k, v in answer.getheaders()},
-                          payload.decode("utf-8", errors="replace"))
+            reply = Reply(
+                answer.status, {k.lower(): v for k, v in answer.getheaders()}, payload.decode("utf-8", errors="replace")
+            )
         finally:
             connection.close()
         if self.on_status:
@@ -223,8 +225,7 @@ class Resident:
         if step == "post":
             posted = self.browser.post(location, payload)
             if posted.status != 302 or not posted.location.startswith("/survey/result/"):
-                raise JourneyError(f"resident {self.index}: posting again answered {posted.status} "
-                                   f"{posted.location!r}")
+                raise JourneyError(f"resident {self.index}: posting again answered {posted.status} {posted.location!r}")
             location = posted.location
         return self._read_result(location)
 
@@ -253,8 +254,10 @@ class Resident:
         second.join(REQUEST_TIMEOUT + 5)
         other = replies.get("twin")
         if isinstance(other, Reply) and (other.status, other.location) != (first.status, first.location):
-            raise JourneyError(f"resident {self.index}: a double tap was answered {first.status} "
-                               f"{first.location!r} and {other.status} {other.location!r}")
+            raise JourneyError(
+                f"resident {self.index}: a double tap was answered {first.status} "
+                f"{first.location!r} and {other.status} {other.location!r}"
+            )
         return first
 
     def _expect(self, reply, status, what):
@@ -334,8 +337,13 @@ def run_load(base_urls, plan, tally=None, stop=None, residents=None):
         time.sleep(local_rng.uniform(0, plan.stagger))
         while not stop.is_set() and time.monotonic() < until and take_ticket():
             with budget_lock:
-                resident = Resident(len(residents), base_urls[len(residents) % len(base_urls)], tally,
-                                    random.Random(local_rng.random()), local_rng.choice(codes))
+                resident = Resident(
+                    len(residents),
+                    base_urls[len(residents) % len(base_urls)],
+                    tally,
+                    random.Random(local_rng.random()),
+                    local_rng.choice(codes),
+                )
                 residents.append(resident)
             try:
                 resident.take_survey(double_tap=local_rng.random() < plan.double_tap_share)
@@ -397,8 +405,10 @@ class Count:
     problems: list
 
     def line(self):
-        return (f"[{self.database}] sent={self.sent} acknowledged={self.acknowledged} stored={self.stored} "
-                f"lost={self.lost} doubled={self.doubled} 5xx={self.server_errors}")
+        return (
+            f"[{self.database}] sent={self.sent} acknowledged={self.acknowledged} stored={self.stored} "
+            f"lost={self.lost} doubled={self.doubled} 5xx={self.server_errors}"
+        )
 
 
 def verify(database, secret_key, tally, residents):
@@ -406,12 +416,20 @@ def verify(database, secret_key, tally, residents):
     engine = create_engine(database.url)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(text(
-                "SELECT r.public_id, r.participant_hash, r.is_counted, r.attempt_number, c.code "
-                "FROM response r JOIN community c ON c.id = r.community_id")).all()
-            participants_rollup = dict(connection.execute(text(
-                "SELECT c.code, sum(s.participants) FROM stats_day s JOIN community c ON c.id = s.community_id "
-                "GROUP BY c.code")).all())
+            rows = connection.execute(
+                text(
+                    "SELECT r.public_id, r.participant_hash, r.is_counted, r.attempt_number, c.code "
+                    "FROM response r JOIN community c ON c.id = r.community_id"
+                )
+            ).all()
+            participants_rollup = dict(
+                connection.execute(
+                    text(
+                        "SELECT c.code, sum(s.participants) FROM stats_day s JOIN community c ON c.id = s.community_id "
+                        "GROUP BY c.code"
+                    )
+                ).all()
+            )
     finally:
         engine.dispose()
     problems = []
@@ -432,14 +450,16 @@ def verify(database, secret_key, tally, residents):
         # More rows than attempts the resident posted: a submission stored twice under two ids.
         doubled += max(0, len(stored) - resident.attempts_sent)
         if len(stored) < len(resident.acknowledged):
-            problems.append(f"resident {resident.index}: {len(resident.acknowledged)} acknowledged, "
-                            f"{len(stored)} stored")
+            problems.append(
+                f"resident {resident.index}: {len(resident.acknowledged)} acknowledged, {len(stored)} stored"
+            )
         counted = [row for row in stored if row.is_counted]
         if stored and len(counted) != 1:
             problems.append(f"resident {resident.index}: {len(counted)} counted attempts (must be 1)")
         if sorted(row.attempt_number for row in stored) != list(range(1, len(stored) + 1)):
-            problems.append(f"resident {resident.index}: attempt numbers "
-                            f"{sorted(row.attempt_number for row in stored)}")
+            problems.append(
+                f"resident {resident.index}: attempt numbers {sorted(row.attempt_number for row in stored)}"
+            )
         if counted:
             expected_participants[counted[0].code] = expected_participants.get(counted[0].code, 0) + 1
         if stored and any(row.code != resident.community for row in stored):
@@ -449,5 +469,6 @@ def verify(database, secret_key, tally, residents):
         problems.append(f"{len(strangers)} participants nobody simulated")
     if {code: n for code, n in participants_rollup.items() if n} != expected_participants:
         problems.append(f"participants per community {participants_rollup} != residents {expected_participants}")
-    return Count(database.kind, tally.sent, len(acknowledged_ids), len(rows), lost, doubled,
-                 tally.server_errors, problems)
+    return Count(
+        database.kind, tally.sent, len(acknowledged_ids), len(rows), lost, doubled, tally.server_errors, problems
+    )

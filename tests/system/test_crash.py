@@ -1,4 +1,5 @@
 """kill -9 of gunicorn's master and workers mid-stream: nothing acknowledged is lost, and a plain restart serves."""
+
 import os
 import threading
 import time
@@ -22,16 +23,24 @@ def test_kill_9_mid_stream_loses_nothing_acknowledged(suite_database, servers, s
     server.prepare()
     server.start()
     tally, residents, stop = Tally(), [], threading.Event()
-    load = threading.Thread(target=run_load, args=([server.base_url], LoadPlan(
-        submissions=BEFORE_KILL * 4, deadline=DEADLINE)), kwargs={"tally": tally, "stop": stop,
-                                                               "residents": residents})
+    load = threading.Thread(
+        target=run_load,
+        args=([server.base_url], LoadPlan(submissions=BEFORE_KILL * 4, deadline=DEADLINE)),
+        kwargs={"tally": tally, "stop": stop, "residents": residents},
+    )
     load.start()
     until = time.monotonic() + DEADLINE
     # Kill once enough are acknowledged AND final submissions are on their way, one of them stored with its
     # result page not yet shown (so the kill falls between waves of residents on neither side).
-    while (len(tally.acknowledged) < BEFORE_KILL or tally.sent - len(tally.acknowledged) < IN_FLIGHT
-           or not any(resident.pending and resident.pending[0] == "get" for resident in list(residents))) \
-            and load.is_alive() and time.monotonic() < until:
+    while (
+        (
+            len(tally.acknowledged) < BEFORE_KILL
+            or tally.sent - len(tally.acknowledged) < IN_FLIGHT
+            or not any(resident.pending and resident.pending[0] == "get" for resident in list(residents))
+        )
+        and load.is_alive()
+        and time.monotonic() < until
+    ):
         time.sleep(0.005)
     assert len(tally.acknowledged) >= BEFORE_KILL, tally.journey_errors[:5]
     assert tally.journey_errors == []
@@ -73,12 +82,18 @@ def test_kill_9_mid_stream_loses_nothing_acknowledged(suite_database, servers, s
     assert (count_after_resume.lost, count_after_resume.doubled, count_after_resume.problems) == (0, 0, [])
 
     # The site serves the same load again.
-    run_load([server.base_url], LoadPlan(submissions=AFTER_RESTART, deadline=DEADLINE, seed=2),
-             tally=tally, residents=residents)
+    run_load(
+        [server.base_url],
+        LoadPlan(submissions=AFTER_RESTART, deadline=DEADLINE, seed=2),
+        tally=tally,
+        residents=residents,
+    )
     count = verify(suite_database, secret_key, tally, residents)
-    announce(f"{count.line()} (kill -9 after {len(acknowledged_before_kill)} acknowledged of {sent_at_kill} "
-             f"sent, {tally.connection_errors} requests cut off; {in_flight} submissions stored but not "
-             f"acknowledged before {len(cut_off)} residents pressed again)")
+    announce(
+        f"{count.line()} (kill -9 after {len(acknowledged_before_kill)} acknowledged of {sent_at_kill} "
+        f"sent, {tally.connection_errors} requests cut off; {in_flight} submissions stored but not "
+        f"acknowledged before {len(cut_off)} residents pressed again)"
+    )
     assert tally.journey_errors == []
     assert count.acknowledged == len(acknowledged_before_kill) + len(cut_off) + AFTER_RESTART
     assert count.sent == count.acknowledged == count.stored

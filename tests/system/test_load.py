@@ -1,4 +1,5 @@
 """Under load, on the real server: every acknowledged submission is stored exactly once and counted right."""
+
 import os
 import time
 
@@ -23,8 +24,10 @@ def test_every_acknowledged_submission_is_stored_exactly_once(suite_database, se
     tally, residents = run_load([server.base_url], LoadPlan(submissions=SUBMISSIONS, deadline=DEADLINE))
     elapsed = time.monotonic() - started
     count = verify(suite_database, secret_key, tally, residents)
-    announce(f"{count.line()} in {elapsed:.0f}s ({tally.requests} requests, "
-             f"{count.acknowledged / elapsed:.1f} submissions/s)")
+    announce(
+        f"{count.line()} in {elapsed:.0f}s ({tally.requests} requests, "
+        f"{count.acknowledged / elapsed:.1f} submissions/s)"
+    )
 
     assert tally.journey_errors == []
     assert count.sent == SUBMISSIONS

@@ -1,4 +1,5 @@
 """Behind a reverse proxy (TRUSTED_PROXIES=1) limits key on the client in X-Forwarded-For, never on the proxy."""
+
 import pytest
 
 from tests.conftest import csrf_token
@@ -8,9 +9,17 @@ def _failed_logins(client, forwarded_for, count, start=0):
     statuses = []
     for number in range(start, start + count):
         page = client.get("/admin/login")
-        statuses.append(client.post("/admin/login", headers={"X-Forwarded-For": forwarded_for}, data={
-            "username": f"nobody{number}", "password": "wrong password", "csrf_token": csrf_token(page.text),
-        }).status_code)
+        statuses.append(
+            client.post(
+                "/admin/login",
+                headers={"X-Forwarded-For": forwarded_for},
+                data={
+                    "username": f"nobody{number}",
+                    "password": "wrong password",
+                    "csrf_token": csrf_token(page.text),
+                },
+            ).status_code
+        )
     return statuses
 
 

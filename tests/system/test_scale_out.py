@@ -1,4 +1,5 @@
 """Two gunicorn instances sharing one PostgreSQL and one Redis behave as one site."""
+
 import random
 import secrets
 
@@ -30,8 +31,11 @@ def instances(postgres_database, secret_key, tmp_path_factory):
     """Instances A and B: same database, same Redis, same SECRET_KEY, different ports."""
     redis = require("Redis", redis_url())
     flush_redis(redis)
-    limits = {"REDIS_URL": redis, "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
-              "LOGIN_LIMIT_PER_CLIENT": "50 per 15 minutes"}
+    limits = {
+        "REDIS_URL": redis,
+        "LOGIN_LIMIT_PER_ACCOUNT": "5 per 15 minutes",
+        "LOGIN_LIMIT_PER_CLIENT": "50 per 15 minutes",
+    }
     workdir = tmp_path_factory.mktemp("scale-out")
     first = Server(postgres_database, workdir, secret_key, workers=2, extra_env=limits, name="instance-a")
     second = Server(postgres_database, workdir, secret_key, workers=2, extra_env=limits, name="instance-b")
@@ -61,8 +65,10 @@ def test_a_retake_on_the_other_instance_is_the_same_participant(instances, postg
     assert (count.stored, count.lost, count.doubled, count.problems) == (2, 0, 0, [])
 
     # The same under load: every resident's retake goes to the other instance.
-    many, residents = run_load([first.base_url, second.base_url],
-                               LoadPlan(submissions=120, concurrency=20, retake_share=0.6, seed=3, deadline=240))
+    many, residents = run_load(
+        [first.base_url, second.base_url],
+        LoadPlan(submissions=120, concurrency=20, retake_share=0.6, seed=3, deadline=240),
+    )
     count = verify(postgres_database, secret_key, _merged(tally, many), [resident, *residents])
     assert many.journey_errors == []
     assert (count.lost, count.doubled, count.server_errors, count.problems) == (0, 0, 0, [])
@@ -93,8 +99,10 @@ def test_staff_session_and_csrf_work_across_instances(instances):
     login_page = staff.get("/admin/login")
     on_b = _moved(staff, second.base_url)
     # The login form from A is accepted by B; the session B opens is honoured by A.
-    logged_in = on_b.post("/admin/login", {"username": "shared2", "password": STAFF_PASSWORD,
-                                           "csrf_token": parse_form(login_page.text).csrf, "next": ""})
+    logged_in = on_b.post(
+        "/admin/login",
+        {"username": "shared2", "password": STAFF_PASSWORD, "csrf_token": parse_form(login_page.text).csrf, "next": ""},
+    )
     assert logged_in.status == 302
     staff.cookies = on_b.cookies
     settings = staff.get("/admin/settings")
@@ -115,8 +123,10 @@ def test_staff_session_and_csrf_work_across_instances(instances):
 
 def _log_in(browser, username, password):
     page = browser.get("/admin/login")
-    return browser.post("/admin/login", {"username": username, "password": password,
-                                         "csrf_token": parse_form(page.text).csrf, "next": ""})
+    return browser.post(
+        "/admin/login",
+        {"username": username, "password": password, "csrf_token": parse_form(page.text).csrf, "next": ""},
+    )
 
 
 def _moved(browser, base_url):
