@@ -143,7 +143,8 @@ def test_a_slow_database_widens_the_floors_of_its_own_times_and_rates_only():
 
 def test_the_simulate_rate_of_a_small_quick_build_is_printed_but_never_fails_ci():
     """A build of a few batches reads mostly the fixed cost of each batch's rollup writes: below its floor, it
-    is shown as advisory and CI goes on; the same rate measured over 100,000 responses fails CI."""
+    is shown as advisory and CI goes on; the same rate measured over 100,000 responses fails CI, and a full
+    run (whose probe from the cache may be a little under 100,000) shows it as a plain FAIL."""
     small = _result(1, 10, 3000)
     small["engines"]["sqlite"]["database"]["simulate"]["count"] = 16_000
     small["engines"]["sqlite"]["scenarios"]["submission"].update(stored=1000, requests=1000)
@@ -154,6 +155,11 @@ def test_the_simulate_rate_of_a_small_quick_build_is_printed_but_never_fails_ci(
     assert [check["name"] for check in ci_failures(small, quick=False)] == ["simulate-responses rate"]
     row = next(line for line in table(small).splitlines() if "simulate-responses rate" in line)
     assert "BELOW" in row and row.endswith("advisory")
+    full = dict(small, mode="full")
+    full["targets"] = targets(full)
+    assert not _check(full, "simulate-responses rate").get("advisory")
+    row = next(line for line in table(full).splitlines() if "simulate-responses rate" in line)
+    assert "FAIL" in row and not row.endswith("advisory")
     steady = _result(1, 10, 3000)
     steady["engines"]["sqlite"]["database"]["simulate"]["count"] = 100_000
     steady["targets"] = targets(steady)
