@@ -374,14 +374,19 @@ def measure_engine(engine, store, database, args):
         store.drop_copy()
 
 
+def wrk_version(output):
+    """The version line of ``wrk -v`` (it prints that line, then its usage), or "" when there is none."""
+    return next((line.strip() for line in output.splitlines() if line.startswith("wrk ")), "")
+
+
 def machine():
     """What the figures were measured on."""
-    wrk = subprocess.run([report_wrk()], capture_output=True, text=True, check=False)
+    wrk = subprocess.run([report_wrk(), "-v"], capture_output=True, text=True, check=False)
     return {
         "cpus": multiprocessing.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
-        "wrk": (wrk.stdout or wrk.stderr).splitlines()[0] if (wrk.stdout or wrk.stderr) else "",
+        "wrk": wrk_version(wrk.stdout + wrk.stderr),
         "gunicorn_workers": int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count()))),
     }
 

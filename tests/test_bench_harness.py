@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from bench.report import ci_failures, harness_failures, table, targets
 from bench.residents import Residents
-from bench.run import bracket
+from bench.run import bracket, wrk_version
 from survey.extensions import db
 from survey.models import Response
 
@@ -224,3 +224,9 @@ def test_a_baseline_broken_in_either_run_breaks_the_run():
         figures["ok"] = True
     result["engines"]["sqlite"]["baselines"] = {"template_page": broken}
     assert harness_failures(result) == ["sqlite baseline template_page: no request completed within 10 s"]
+
+
+def test_the_results_name_the_wrk_version_not_its_usage_text():
+    printed = "wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer\nUsage: wrk <options> <url>\n  Options:\n"
+    assert wrk_version(printed) == "wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer"
+    assert wrk_version("Usage: wrk <options> <url>\n") == ""

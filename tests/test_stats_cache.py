@@ -3,10 +3,10 @@
 import re
 
 import pytest
-from sqlalchemy import create_engine, insert, update
+from sqlalchemy import create_engine, insert, select, update
 
 from survey.extensions import db
-from survey.models import AuditEntry, Community, StatsDay
+from survey.models import AuditEntry, Community, Response, StatsDay
 from survey.stats import cache
 from survey.stats.cache import StatsCache
 from tests.conftest import SurveyDriver, csrf_token
@@ -292,6 +292,54 @@ def test_the_data_stamp_is_one_statement(answered):
         event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
         newest, _recent, audited = cache.data_stamp()
         assert len(statements) == 1 and newest is not None and audited is None  # nobody logged in yet
+
+
+def _copy_of(row, label):
+    """A practice attempt made from ``row`` (a response's columns) under new ids."""
+    copied = {key: value for key, value in row.items() if key != "id"}
+    copied.update(public_id=f"{label}-copy".ljust(32, "0"), participant_hash=f"{label}".ljust(64, "0"))
+    copied.update(is_counted=False, attempt_number=2)
+    return copied
+
+
+def _insert_response(connection, values):
+    return connection.execute(insert(Response.__table__).values(values).returning(Response.id)).scalar()
+
+
+def test_a_response_committed_after_a_newer_one_is_seen_at_once(answered):
+    """PostgreSQL hands out ids before commit, so a slow response can commit after a newer one and leave the
+    newest id as it was; what was cached before it committed is worked out again all the same."""
+    with answered.app_context():
+        if db.engine.dialect.name != "postgresql":
+            pytest.skip("SQLite: one writer at a time, so responses commit in id order")
+        row = dict(db.session.execute(select(Response.__table__)).mappings().first())
+        db.session.remove()
+    seen = cache._generation, cache._structural
+    computed = []
+
+    def figures():
+        computed.append(cache.data_stamp())
+        return "figures"
+
+    engine = create_engine(answered.config["SQLALCHEMY_DATABASE_URI"])
+    try:
+        with engine.connect() as slow, engine.connect() as quick, answered.app_context():
+            slow_id = _insert_response(slow, _copy_of(row, "slow"))  # its id first, its commit last
+            quick_id = _insert_response(quick, _copy_of(row, "quick"))
+            quick.commit()
+            cache._generation, cache._structural = seen  # another process's commits: this one's events saw them
+            cache.cached(("late commit",), figures)
+            cache.cached(("late commit",), figures)
+            assert len(computed) == 1  # kept while nothing changed
+            slow.commit()
+            cache._generation, cache._structural = seen
+            cache.cached(("late commit",), figures)
+    finally:
+        engine.dispose()
+    assert slow_id < quick_id
+    assert len(computed) == 2, "the slow response committed, and the cached value was served all the same"
+    before, after = computed
+    assert before[0] == after[0] == quick_id and before != after  # the newest id stayed, the stamp did not
 
 
 def _figures(result):
