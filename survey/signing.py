@@ -12,12 +12,13 @@ salts, key derivation and digests, only kept. ``SECRET_KEY_FALLBACKS`` rotation 
 import hashlib
 import json
 import os
+import time
 from functools import lru_cache
 
 from flask import current_app, g, request, session
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from itsdangerous.encoding import want_bytes
 from itsdangerous.timed import TimestampSigner
 
@@ -66,6 +67,40 @@ class SessionInterface(SecureCookieSessionInterface):
         keys = (*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key)
         return _session_serializer(keys, self.salt, self.serializer, self.key_derivation, self.digest_method)
 
+    def open_session(self, app, request):
+        """Flask's, with a cookie verified once per process: the same text is then read without its signature.
+
+        A staff member's cookie stays the same from page to page until the session changes, and every page
+        checked its signature again (HMAC, inflating, JSON: a tenth of a cached dashboard's Python time).
+        Only a cookie whose signature checked out is kept, by its exact text, with the time it was signed,
+        so its age is still held to the session's lifetime; one byte changed is another text, checked
+        afresh. Kept only when every value is a string, number, boolean or None: the session is a copy of
+        the kept values, and a nested dict (a resident's attempt in progress) would be shared.
+        """
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        verified = _verified_cookies(serializer)
+        kept = verified.get(value)
+        if kept is not None:
+            age = int(time.time()) - kept[0]
+            if 0 <= age <= max_age:
+                return self.session_class(kept[1])
+            verified.pop(value, None)  # expired: checked again below, and refused as Flask would
+        try:
+            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if isinstance(data, dict) and all(type(item) in _SCALARS for item in data.values()):
+            if len(verified) >= MAX_VERIFIED_COOKIES:
+                verified.clear()
+            verified[value] = (int(signed_at.timestamp()), data)
+        return self.session_class(data)
+
     def save_session(self, app, session, response):
         """Flask's, answering the common case first: a session read but not changed only adds ``Vary: Cookie``.
 
@@ -76,6 +111,17 @@ class SessionInterface(SecureCookieSessionInterface):
                 response.vary.add("Cookie")
             return
         super().save_session(app, session, response)
+
+
+# At most this many verified cookies per process (about 1 KB each), forgotten all at once when full.
+MAX_VERIFIED_COOKIES = 4096
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+@lru_cache(maxsize=8)
+def _verified_cookies(serializer):
+    """``{cookie text: (signed at, session values)}`` for cookies ``serializer`` (one set of keys) verified."""
+    return {}
 
 
 @lru_cache(maxsize=8)

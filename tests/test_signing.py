@@ -154,3 +154,53 @@ def test_a_page_that_only_reads_the_session_sends_no_cookie_but_varies_on_it(cli
     assert "Cookie" in page.headers.get("Vary", "")
     answered = client.post("/survey/section/1", data={"csrf_token": token, "back": "1"})
     assert "Set-Cookie" in answered.headers  # a change is still written
+
+
+def _session_cookie(app, client):
+    return client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+
+
+def test_a_staff_cookie_read_again_keeps_its_login_and_the_same_cookie_altered_is_refused(app, client, auth):
+    auth.as_role("community")
+    client.get("/admin/")  # shows (and uses up) the welcome message
+    cookie = _session_cookie(app, client)
+    for _ in range(3):  # the first read checks the signature; the next ones find the cookie already checked
+        client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
+        page = client.get("/admin/")
+        assert page.status_code == 200
+        assert 'action="/admin/logout"' in page.text
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], forged(cookie))
+    refused = client.get("/admin/")
+    assert refused.status_code == 302
+    assert "/admin/login" in refused.headers["Location"]
+
+
+def test_a_cookie_already_read_is_refused_once_it_is_older_than_the_session_lifetime(app, client, auth, monkeypatch):
+    import time
+
+    auth.as_role("community")
+    client.get("/admin/")
+    cookie = _session_cookie(app, client)
+    assert client.get("/admin/").status_code == 200  # read, and kept as checked
+    lifetime = app.permanent_session_lifetime.total_seconds()
+    later = time.time() + lifetime + 5
+    monkeypatch.setattr(time, "time", lambda: later)
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
+    expired = client.get("/admin/")
+    assert expired.status_code == 302
+    assert "/admin/login" in expired.headers["Location"]
+
+
+def test_an_older_cookie_of_a_survey_in_progress_still_resumes_where_it_was(app, client):
+    token = token_in(client.get("/c/lianhu").text)
+    client.post("/survey/start", data={"csrf_token": token, "community": "lianhu"})
+    assert "/survey/section/1" in client.get("/survey/").text
+    on_part_one = _session_cookie(app, client)
+    client.get("/survey/section/2")  # the attempt now notes part 2
+    assert "/survey/section/2" in client.get("/survey/").text
+    # The same browser sends the older cookie again (a page restored from its cache): it resumes at part 1,
+    # as that cookie says, not at part 2 as another request's copy of the attempt says.
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], on_part_one)
+    assert "/survey/section/1" in client.get("/survey/").text
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], on_part_one)
+    assert "/survey/section/1" in client.get("/survey/").text

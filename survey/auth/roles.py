@@ -22,9 +22,10 @@ def roles_required(*roles):
     def decorator(view):
         @wraps(view)
         def wrapped(*args, **kwargs):
-            if not current_user.is_authenticated:
+            staff = current_user._get_current_object()  # one lookup through the proxy
+            if not staff.is_authenticated:
                 return login_manager.unauthorized()
-            if current_user.role not in roles:
+            if staff.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
 

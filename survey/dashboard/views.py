@@ -76,7 +76,8 @@ def index():
 def _page(title, body):
     """The per-request shell (staff bar, forms with their CSRF tokens) around a cached inner part (UTF-8)."""
     # The frame is the same for this person, address, language and display mode but for its CSRF token.
-    key = frames.frame_key("dashboard", current_user.id, current_user.username, current_user.role, title)
+    staff = current_user._get_current_object()
+    key = frames.frame_key("dashboard", staff.id, staff.username, staff.role, title)
     shell = frames.frame(key, lambda: render_template("dashboard/page.html", title=title, body=BODY_SLOT)).encode()
     head, slot, tail = shell.partition(BODY_SLOT.encode())
     if not slot:
@@ -102,7 +103,7 @@ def _cached_body(place_code, render):
         "page",
         request.endpoint,
         place_code,
-        stats_cache.viewer_scope(current_user),
+        stats_cache.viewer_scope(current_user._get_current_object()),
         locale_code(),
         localtime.today(),
         request.script_root,
@@ -118,7 +119,7 @@ def community(code):
     place = find_community(code)
     if place is None:
         abort(404)
-    if not can_read_community(current_user, place):
+    if not can_read_community(current_user._get_current_object(), place):
         abort(403)
 
     def render():
