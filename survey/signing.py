@@ -63,42 +63,38 @@ class SessionInterface(SecureCookieSessionInterface):
     def get_signing_serializer(self, app):
         if not app.secret_key:
             return None
-        # Oldest first, current key last, as Flask orders them (the last one signs).
-        keys = (*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key)
-        return _session_serializer(keys, self.salt, self.serializer, self.key_derivation, self.digest_method)
+        return _session_serializer(_keys(app), self.salt, self.serializer, self.key_derivation, self.digest_method)
 
     def open_session(self, app, request):
         """Flask's, with a cookie verified once per process: the same text is then read without its signature.
 
-        A staff member's cookie stays the same from page to page until the session changes, and every page
-        checked its signature again (HMAC, inflating, JSON: a tenth of a cached dashboard's Python time).
-        Only a cookie whose signature checked out is kept, by its exact text, with the time it was signed,
-        so its age is still held to the session's lifetime; one byte changed is another text, checked
-        afresh. Kept only when every value is a string, number, boolean or None: the session is a copy of
-        the kept values, and a nested dict (a resident's attempt in progress) would be shared.
+        A staff member's cookie stays the same from page to page until the session changes, and so does a
+        resident's while only reading a part; every page checked its signature again (HMAC, inflating:
+        a tenth of a cached dashboard's Python time). A cookie is kept only after its signature checked
+        out, by its exact text, as the JSON it carries and the time it was signed: its age is still held
+        to the session's lifetime, one byte changed is another text (checked afresh), and each request
+        parses the JSON into a session of its own.
         """
-        serializer = self.get_signing_serializer(app)
-        if serializer is None:
+        if not app.secret_key:
             return None
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        verified = _verified_cookies(serializer)
+        reader = _session_reader(_keys(app), self.salt, self.key_derivation, self.digest_method)
+        verified = _verified_cookies(reader)
         kept = verified.get(value)
-        if kept is not None:
-            age = int(time.time()) - kept[0]
-            if 0 <= age <= max_age:
-                return self.session_class(kept[1])
-            verified.pop(value, None)  # expired: checked again below, and refused as Flask would
+        if kept is not None and 0 <= int(time.time()) - kept[0] <= max_age:
+            return self.session_class(self.serializer.loads(kept[1]))
         try:
-            data, signed_at = serializer.loads(value, max_age=max_age, return_timestamp=True)
+            text, signed_at = reader.loads(value, max_age=max_age, return_timestamp=True)
         except BadSignature:
+            verified.pop(value, None)  # expired since it was kept
             return self.session_class()
-        if isinstance(data, dict) and all(type(item) in _SCALARS for item in data.values()):
-            if len(verified) >= MAX_VERIFIED_COOKIES:
-                verified.clear()
-            verified[value] = (int(signed_at.timestamp()), data)
+        data = self.serializer.loads(text)
+        if len(verified) >= MAX_VERIFIED_COOKIES:
+            verified.clear()
+        verified[value] = (int(signed_at.timestamp()), text)
         return self.session_class(data)
 
     def save_session(self, app, session, response):
@@ -113,14 +109,42 @@ class SessionInterface(SecureCookieSessionInterface):
         super().save_session(app, session, response)
 
 
-# At most this many verified cookies per process (about 1 KB each), forgotten all at once when full.
-MAX_VERIFIED_COOKIES = 4096
-_SCALARS = frozenset({str, int, float, bool, type(None)})
+def _keys(app):
+    """The session's keys, oldest first and the current key last, as Flask orders them (the last one signs)."""
+    return (*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key)
+
+
+# At most this many verified cookies per process (with their JSON, 1–4 KB each), all forgotten when full.
+MAX_VERIFIED_COOKIES = 2048
+
+
+class _JSONText:
+    """A pass-through for itsdangerous: a verified payload is given back as the JSON text it is."""
+
+    @staticmethod
+    def loads(text):
+        return text
+
+    @staticmethod
+    def dumps(value):  # itsdangerous asks once whether this gives text; nothing is signed with it
+        return json.dumps(value)
 
 
 @lru_cache(maxsize=8)
-def _verified_cookies(serializer):
-    """``{cookie text: (signed at, session values)}`` for cookies ``serializer`` (one set of keys) verified."""
+def _session_reader(keys, salt, key_derivation, digest_method):
+    """The session serializer's twin for ``keys`` that checks a cookie and gives its JSON text unparsed."""
+    return URLSafeTimedSerializer(
+        list(keys),
+        salt=salt,
+        serializer=_JSONText,
+        signer=KeyedSigner,
+        signer_kwargs={"key_derivation": key_derivation, "digest_method": digest_method},
+    )
+
+
+@lru_cache(maxsize=8)
+def _verified_cookies(reader):
+    """``{cookie text: (signed at, JSON text)}`` of the cookies ``reader`` (one set of keys) verified."""
     return {}
 
 
