@@ -81,7 +81,8 @@ class SessionInterface(SecureCookieSessionInterface):
         if not value:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        reader = _session_reader(_keys(app), self.salt, self.key_derivation, self.digest_method)
+        # The session serializer's twin for these keys that gives a checked cookie's JSON text unparsed.
+        reader = _session_serializer(_keys(app), self.salt, _JSONText, self.key_derivation, self.digest_method)
         verified = _verified_cookies(reader)
         kept = verified.get(value)
         if kept is not None and 0 <= int(time.time()) - kept[0] <= max_age:
@@ -131,26 +132,15 @@ class _JSONText:
 
 
 @lru_cache(maxsize=8)
-def _session_reader(keys, salt, key_derivation, digest_method):
-    """The session serializer's twin for ``keys`` that checks a cookie and gives its JSON text unparsed."""
-    return URLSafeTimedSerializer(
-        list(keys),
-        salt=salt,
-        serializer=_JSONText,
-        signer=KeyedSigner,
-        signer_kwargs={"key_derivation": key_derivation, "digest_method": digest_method},
-    )
-
-
-@lru_cache(maxsize=8)
 def _verified_cookies(reader):
     """``{cookie text: (signed at, JSON text)}`` of the cookies ``reader`` (one set of keys) verified."""
     return {}
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=16)
 def _session_serializer(keys, salt, serializer, key_derivation, digest_method):
-    """Flask's session serializer for ``keys`` (its fallbacks, then the current key, which signs)."""
+    """Flask's session serializer for ``keys`` (its fallbacks, then the current key, which signs), or with
+    ``serializer=_JSONText`` its twin that reads a cookie's JSON text without parsing it."""
     return URLSafeTimedSerializer(
         list(keys),
         salt=salt,
